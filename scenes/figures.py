@@ -134,7 +134,8 @@ class FigureSpec:
     def with_legend_labels(self, *labels: str) -> FigureSpec:
         """A copy whose curves carry ``labels`` in the legend instead."""
         curves = tuple(
-            replace(c, label=label) for c, label in zip(self.curves, labels, strict=True)
+            replace(c, label=label)
+            for c, label in zip(self.curves, labels, strict=True)
         )
         return replace(self, curves=curves)
 
@@ -191,7 +192,9 @@ def tick_labels(ticks) -> list[str]:
     ['−1.00', '−0.75', '0.00']
     """
     ticks = np.asarray(ticks, dtype=float)
-    decimals = next(d for d in range(8) if np.allclose(ticks, ticks.round(d), atol=1e-9))
+    decimals = next(
+        d for d in range(8) if np.allclose(ticks, ticks.round(d), atol=1e-9)
+    )
     labels = [f"{t:.{decimals}f}" for t in ticks + 0.0]  # + 0.0 turns −0 into 0
     return [s.replace("-", MINUS) for s in labels]
 
@@ -204,11 +207,21 @@ SPECS: dict[str, FigureSpec] = {
     spec.name: spec
     for spec in (
         FigureSpec(
-            "risk", (5, 3), "x", "risk",
+            "risk",
+            (5, 3),
+            "x",
+            "risk",
             curves=(
                 _line(landscapes.f, 0.5, 1.5, 0.01, label="train error"),
-                _line(landscapes.g, 0.5, 1.5, 0.01, color=PURPLE, dashes=(3.7, 1.6),
-                      label="test error"),
+                _line(
+                    landscapes.g,
+                    0.5,
+                    1.5,
+                    0.01,
+                    color=PURPLE,
+                    dashes=(3.7, 1.6),
+                    label="test error",
+                ),
             ),
             annotations=(
                 Annotation("empirical risk", (1.0, -1.2), (0.5, -1.1)),
@@ -217,7 +230,10 @@ SPECS: dict[str, FigureSpec] = {
             legend="upper right",
         ),
         FigureSpec(
-            "local_minimum", (4.5, 2.5), "x", "f(x)",
+            "local_minimum",
+            (4.5, 2.5),
+            "x",
+            "f(x)",
             curves=(_line(landscapes.f, -1.0, 2.0, 0.1),),
             annotations=(
                 Annotation("local minimum", (-0.3, -0.25), (-0.77, -1.0)),
@@ -225,22 +241,31 @@ SPECS: dict[str, FigureSpec] = {
             ),
         ),
         FigureSpec(
-            "saddle_point", (4.5, 2.5), "x", "f(x)",
+            "saddle_point",
+            (4.5, 2.5),
+            "x",
+            "f(x)",
             curves=(_line(landscapes.cube, -2.0, 2.0, 0.1),),
             annotations=(Annotation("saddle point", (0, -0.2), (-0.52, -5.0)),),
         ),
         FigureSpec(
-            "saddle_3d", (6, 4), "x", "y",
+            "saddle_3d",
+            (6, 4),
+            "x",
+            "y",
             view3d=View3D(landscapes.saddle),
             box=(0.2558, 0.11, 0.5133, 0.77),
         ),
         FigureSpec(
-            "vanishing_gradient", (6, 4), "x", "f(x)",
+            "vanishing_gradient",
+            (6, 4),
+            "x",
+            "f(x)",
             curves=(_line(landscapes.tanh, -2.0, 5.0, 0.01),),
             annotations=(Annotation("vanishing gradient", (4, 1), (2, 0.0)),),
         ),
     )
-}  # fmt: skip
+}
 
 # The later English edition names the curves by what they are: g, fitted to the
 # training data, is the empirical risk; the smooth f is the expected risk.

@@ -78,7 +78,9 @@ def _check_start(x0, domain):
 
 def _check_step(x, t, lr, domain):
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"learning rate {lr} diverges: the iterate is not finite at step {t}")
+        raise ValueError(
+            f"learning rate {lr} diverges: the iterate is not finite at step {t}"
+        )
     if domain is not None and not np.all((domain[0] <= x) & (x <= domain[1])):
         raise ValueError(
             f"learning rate {lr} diverges: step {t} leaves the plotted domain "

@@ -51,8 +51,12 @@ def _draw_3d(fig: Figure, spec: FigureSpec) -> None:
     ax = fig.add_subplot(projection="3d")  # its equal aspect shrinks it to spec.box
     x, y, z = view.mesh()
     ax.plot_wireframe(x, y, z, rstride=view.stride, cstride=view.stride)
-    ax.plot(*([c] for c in view.marker), "o", color=view.marker_color,
-            markersize=view.marker_size)  # fmt: skip
+    ax.plot(
+        *([c] for c in view.marker),
+        "o",
+        color=view.marker_color,
+        markersize=view.marker_size,
+    )
     ax.set_xticks(view.ticks)
     ax.set_yticks(view.ticks)
     ax.set_zticks(view.ticks)

@@ -1,0 +1,187 @@
+"""What every lesson scene shares: the figure, its theme, beats, balls and readouts.
+
+A :class:`LessonSlide` is a manim-slides ``Slide``, so the same file renders with
+``manim`` (a video with subtitles) and ``manim-slides`` (a deck). Each beat of the
+storyboard is one slide, and its caption is both a subtitle and a speaker note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from manim import (
+    DOWN,
+    Circle,
+    ManimColor,
+    MathTypst,
+    Mobject,
+    UpdateFromAlphaFunc,
+    VGroup,
+    linear,
+)
+from manim_slides import Slide
+
+from scenes import figures, params
+from scenes.axes_view import THEMES, FigureView, label
+
+BALL_COLORS = ("#ff7f0e", "#2ca02c")  # matplotlib's C1 and C2
+
+
+class LessonSlide(Slide):
+    """Base of the five scenes: set ``spec_name`` and write ``construct``."""
+
+    spec_name: str
+
+    def setup(self) -> None:
+        super().setup()
+        self.params = params.load(self.spec_name)
+        self.theme = THEMES[self.params.theme]
+        self.camera.background_color = ManimColor(self.theme.background)
+        self.spec = figures.SPECS[self.spec_name]
+        self.view = FigureView(self.spec, self.theme)
+        self.layout = self.view.layout
+        self._caption: tuple[str, float] | None = None
+
+    # -- storyboard ----------------------------------------------------------
+    def beat(self, caption: str) -> None:
+        """Starts a beat: a new slide whose notes and subtitle are ``caption``."""
+        if self._caption is not None:
+            self._close_caption()
+            self.next_slide(notes=caption)
+        self._caption = (caption, self.time)
+
+    def finish(self, wait: float = 1.0) -> None:
+        """Holds the last frame, so that the video ends on the figure, and closes
+        the last caption."""
+        self.wait(wait)
+        self._close_caption()
+        self._caption = None
+
+    def _close_caption(self) -> None:
+        text, start = self._caption
+        self.add_subcaption(text, duration=self.time - start, offset=start - self.time)
+
+    # -- objects -------------------------------------------------------------
+    def math(self, typst: str, size_pt: float = figures.FONT_SIZE * 1.2) -> MathTypst:
+        """A formula set by Typst, at ``size_pt`` points of the original figure."""
+        em = self.layout.pt(size_pt)
+        formula = MathTypst(typst, color=self.theme.ink, font_size=48)
+        return formula.scale(em / MathTypst("x", font_size=48).height * 0.45)
+
+    def ball(self, color: str, radius_pt: float = 4.5) -> Circle:
+        return Circle(
+            radius=self.layout.pt(radius_pt),
+            fill_color=color,
+            fill_opacity=1,
+            stroke_color=self.theme.ink,
+            stroke_width=self.layout.stroke(0.6),
+        )
+
+    def on_curve(self, ball: Circle, fn, grad, x: float) -> Circle:
+        """Puts ``ball`` on the curve of ``fn`` at ``x``, resting on its normal."""
+        point = self.layout.c2p(x, fn(x))
+        return ball.move_to(point + self.layout.normal(x, float(grad(x))) * ball.radius)
+
+    def readout(self, rows: Sequence[tuple[str, int]]) -> Readout:
+        return Readout(self.layout, self.theme.ink, rows)
+
+    def roll(
+        self,
+        ball: Circle,
+        path: np.ndarray,
+        fn: Callable,
+        grad: Callable,
+        readout: Readout | None = None,
+        values: Callable[[int, float], Sequence[float]] | None = None,
+    ) -> None:
+        """Plays a descent: every iterate takes ``seconds_per_step``, so the ball
+        slows as the steps shrink. ``values(t, x_t)`` feeds the readout."""
+        steps = len(path) - 1
+
+        def step_at(alpha: float) -> float:
+            return alpha * steps
+
+        def move(mob: Mobject, alpha: float) -> None:
+            s = step_at(alpha)
+            t = min(int(s), steps - 1)
+            self.on_curve(ball, fn, grad, path[t] + (path[t + 1] - path[t]) * (s - t))
+
+        def count(mob: Mobject, alpha: float) -> None:
+            t = round(step_at(alpha))
+            readout.show(values(t, path[t]))
+
+        run_time = steps * self.params.seconds_per_step
+        animations = [UpdateFromAlphaFunc(ball, move)]
+        if readout is not None:
+            animations.append(UpdateFromAlphaFunc(readout, count))
+        self.play(*animations, run_time=run_time, rate_func=linear)
+
+
+class Readout(VGroup):
+    """Rows of ``label = number``, whose digits are reused glyphs, not new text.
+
+    ``rows`` gives each row's Typst label and its number of decimals. Labels are
+    right-aligned on their ``=``, and numbers sit on the ``=``'s math axis. Each
+    number is a fixed row of glyph slots that :meth:`show` refills with the
+    outlines of prepared glyphs, so no text is laid out while a scene plays.
+    """
+
+    _CHARS = "0123456789.\u2212"
+    _SLOTS = 10
+
+    def __init__(
+        self, layout, color: str, rows: Sequence[tuple[str, int]], size_pt=9.0
+    ):
+        super().__init__()
+        self.em = em = layout.pt(size_pt)
+        sample = label(self._CHARS, layout, color, size_pt)
+        glyphs = dict(zip(self._CHARS, sample.submobjects, strict=True))
+        baseline = glyphs["0"].get_bottom()[1]
+        # Glyph outlines relative to their cell's left end on the baseline.
+        self.advance = {
+            c: (0.318 if c == "." else 0.838 if c == "\u2212" else 0.636) * em
+            for c in self._CHARS
+        }
+        self.outlines = {
+            c: g.points - [g.get_center()[0] - self.advance[c] / 2, baseline, 0]
+            for c, g in glyphs.items()
+        }
+        # Minus and equals share the math axis: the digits' baseline lies below it.
+        self.axis_height = glyphs["\u2212"].get_center()[1] - baseline
+        self.decimals = [d for _, d in rows]
+        self.names = VGroup()
+        scale = em * 0.7 / MathTypst("0", font_size=48).height
+        for i, (name, _) in enumerate(rows):
+            tex = MathTypst(name + " =", color=color, font_size=48).scale(scale)
+            tex.shift(-self._equals(tex).get_right() + DOWN * 1.6 * em * i)
+            self.names.add(tex)
+        self.numbers = VGroup(
+            *(
+                VGroup(*(sample[0].copy().clear_points() for _ in range(self._SLOTS)))
+                for _ in rows
+            )
+        )
+        self.add(self.names, self.numbers)
+
+    @staticmethod
+    def _equals(tex: MathTypst) -> Mobject:
+        return max(tex.family_members_with_points(), key=lambda m: m.get_right()[0])
+
+    def show(self, values: Sequence[float]) -> Readout:
+        """Sets each row's number, right of its ``=``."""
+        left = self.names.get_right()[0] + 0.4 * self.em
+        for name, slots, value, decimals in zip(
+            self.names, self.numbers, values, self.decimals, strict=True
+        ):
+            value = round(float(value), decimals) + 0.0  # no "−0.0000"
+            text = f"{value:.{decimals}f}".replace("-", "\u2212")
+            origin = np.array([left, self._equals(name).get_center()[1], 0.0])
+            origin[1] -= self.axis_height
+            for i, slot in enumerate(slots):
+                if i < len(text):
+                    slot.set_points(self.outlines[text[i]] + origin)
+                    origin[0] += self.advance[text[i]]
+                else:
+                    slot.clear_points()
+        return self
