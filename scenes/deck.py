@@ -114,7 +114,8 @@ def build_deck(
     fmt : {"html", "pptx", "pdf"}
         The deck format.
     title : str or None
-        The HTML page title; manim-slides' default when None.
+        The HTML page title, without ``=`` (manim-slides splits its options
+        at ``=``); manim-slides' default when None.
     reveal_dir : Path
         The installed ``reveal.js`` package that HTML decks copy.
 
@@ -126,7 +127,7 @@ def build_deck(
     Raises
     ------
     ValueError
-        If ``fmt`` is unknown or no scene is given.
+        If ``fmt`` is unknown, no scene is given or ``title`` has a ``=``.
     FileNotFoundError
         If an HTML deck is asked for and reveal.js is not installed.
     RuntimeError
@@ -136,6 +137,8 @@ def build_deck(
         raise ValueError(f"unknown deck format {fmt!r}; use one of {FORMATS}")
     if not scene_names:
         raise ValueError("no scenes to put in the deck")
+    if title is not None and "=" in title:
+        raise ValueError(f"a deck title cannot contain '=': {title!r}")
     if fmt == "html" and not (reveal_dir / "dist" / "reveal.js").is_file():
         raise FileNotFoundError(
             f"reveal.js is not installed in {reveal_dir}; "

@@ -33,7 +33,7 @@ from scenes import landscapes as ls
 from scenes.figures import SPECS
 
 THEMES = ("light", "dark")
-GLOBAL_KEYS = {"OPTANIM_THEME", "OPTANIM_CONFIG"}
+GLOBAL_KEYS = {"OPTANIM_THEME", "OPTANIM_CONFIG", "OPTANIM_SLIDES_DIR"}
 
 
 class ParamError(ValueError):

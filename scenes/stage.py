@@ -7,7 +7,9 @@ storyboard is one slide, and its caption is both a subtitle and a speaker note.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 from manim import (
@@ -20,6 +22,7 @@ from manim import (
     VGroup,
     linear,
 )
+from manim.utils.file_ops import write_to_movie
 from manim_slides import Slide
 
 from scenes import figures, params
@@ -32,6 +35,12 @@ class LessonSlide(Slide):
     """Base of the five scenes: set ``spec_name`` and write ``construct``."""
 
     spec_name: str
+
+    def __init__(self, *args, **kwargs):
+        folder = os.environ.get("OPTANIM_SLIDES_DIR")
+        if folder:
+            kwargs.setdefault("output_folder", Path(folder))
+        super().__init__(*args, **kwargs)
 
     def setup(self) -> None:
         super().setup()
@@ -48,7 +57,7 @@ class LessonSlide(Slide):
         """Starts a beat: a new slide whose notes and subtitle are ``caption``."""
         if self._caption is not None:
             self._close_caption()
-            self.next_slide(notes=caption)
+        self.next_slide(notes=caption)  # notes belong to the slide this opens
         self._caption = (caption, self.time)
 
     def finish(self, wait: float = 1.0) -> None:
@@ -60,7 +69,10 @@ class LessonSlide(Slide):
 
     def _close_caption(self) -> None:
         text, start = self._caption
-        self.add_subcaption(text, duration=self.time - start, offset=start - self.time)
+        if write_to_movie():  # subtitles go beside a video, and only there
+            self.add_subcaption(
+                text, duration=self.time - start, offset=start - self.time
+            )
 
     # -- objects -------------------------------------------------------------
     def math(self, typst: str, size_pt: float = figures.FONT_SIZE * 1.2) -> MathTypst:

@@ -1,0 +1,59 @@
+# Two commands set up a fresh Debian or Ubuntu machine and are safe to re-run:
+#   make lecture   system packages, .venv, then the lecture in media/
+#   make test      the same set-up plus the browser test's pieces, then the tests
+SHELL := /bin/bash
+PYTHON ?= python3
+QUALITY ?= high
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RENDER_PACKAGES := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core
+TEST_PACKAGES := chromium nodejs npm
+VENV := .venv/.installed
+
+.PHONY: setup setup-test system system-test lecture test lint bench preview clean
+
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+system:
+	$(call apt_install,$(RENDER_PACKAGES))
+
+system-test: system
+	$(call apt_install,$(filter-out $(if $(shell command -v npm),nodejs npm),$(TEST_PACKAGES)))
+
+$(VENV): pyproject.toml
+	$(MAKE) system
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install -q -U pip
+	.venv/bin/pip install -q -e . --group dev
+	touch $@
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+setup: system $(VENV)
+
+setup-test: system-test $(VENV) node_modules/.package-lock.json
+
+lecture: setup
+	.venv/bin/optanim lecture -q $(QUALITY)
+
+test: setup-test
+	.venv/bin/pytest -n 2
+
+lint: setup
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench: setup
+	.venv/bin/python benchmarks/render_bench.py
+
+preview: setup
+	.venv/bin/optanim preview
+
+clean:
+	rm -rf media/videos media/images media/lecture media/slides media/previews media/logs
