@@ -101,13 +101,117 @@ class LocalMinimum(SceneParams):
         }
 
 
+RISK_LEGENDS = ("original", "corrected")
+
+
+@dataclass(frozen=True)
+class Risk(SceneParams):
+    """One ball minimizing the empirical risk ``g``, then one continuing on ``f``.
+
+    ``legend`` picks the legend's words: ``"original"`` keeps the lesson's
+    ("train error" for f, "test error" for g), ``"corrected"`` swaps them to
+    :data:`scenes.figures.CORRECTED_RISK_LEGEND`, as the English edition has it.
+    """
+
+    lr: float = 0.02
+    steps: int = 20
+    start: float = 0.75
+    legend: str = "original"
+
+    def check(self, scene: str) -> None:
+        super().check(scene)
+        if self.legend not in RISK_LEGENDS:
+            raise ParamError(
+                f"{scene}: unknown legend {self.legend!r}; "
+                f"choose one of {', '.join(RISK_LEGENDS)}"
+            )
+
+    def paths(self, scene: str = "risk") -> dict[str, np.ndarray]:
+        domain = _domain("risk")
+        empirical = _run(scene, ls.grad_g, self.start, self, domain=domain)
+        return {
+            "empirical": empirical,
+            "expected": _run(scene, ls.grad_f, empirical[-1], self, domain=domain),
+        }
+
+
+@dataclass(frozen=True)
+class SaddlePoint(SceneParams):
+    """A ball on ``x³`` that stalls at the saddle; ``nudge`` shows it escaping.
+
+    With ``nudge`` on, a second descent of ``nudge_steps`` starts just past the
+    saddle, at ``nudge_start`` (negative), and runs away downhill.
+    """
+
+    lr: float = 0.1
+    steps: int = 64
+    seconds_per_step: float = 0.08
+    start: float = 1.5
+    nudge: bool = True
+    nudge_start: float = -0.05
+    nudge_steps: int = 68
+
+    def check(self, scene: str) -> None:
+        super().check(scene)
+        if self.nudge and not self.nudge_start < 0:
+            raise ParamError(
+                f"{scene}: nudge_start must lie past the saddle (below 0), "
+                f"got {self.nudge_start}"
+            )
+        if self.nudge and self.nudge_steps < 1:
+            raise ParamError(
+                f"{scene}: nudge_steps must be a positive integer, "
+                f"got {self.nudge_steps}"
+            )
+
+    def paths(self, scene: str = "saddle_point") -> dict[str, np.ndarray]:
+        domain = _domain("saddle_point")
+        paths = {"stall": _run(scene, ls.grad_cube, self.start, self, domain=domain)}
+        if self.nudge:
+            nudged = dataclasses.replace(self, steps=self.nudge_steps)
+            try:
+                paths["nudge"] = _run(
+                    scene, ls.grad_cube, self.nudge_start, nudged, domain=domain
+                )
+            except ParamError as err:
+                raise ParamError(f"{err} (the nudge; lower nudge_steps)") from None
+        return paths
+
+
+@dataclass(frozen=True)
+class VanishingGradient(SceneParams):
+    """Two balls on ``tanh``: one on the slope, one far out on the flat tail."""
+
+    lr: float = 0.2
+    steps: int = 15
+    slope_start: float = 0.5
+    tail_start: float = 4.0
+
+    def paths(self, scene: str = "vanishing_gradient") -> dict[str, np.ndarray]:
+        domain = _domain("vanishing_gradient")
+        return {
+            "slope": _run(scene, ls.grad_tanh, self.slope_start, self, domain=domain),
+            "tail": _run(scene, ls.grad_tanh, self.tail_start, self, domain=domain),
+        }
+
+
 DEFAULTS: dict[str, SceneParams] = {
+    "risk": Risk(),
     "local_minimum": LocalMinimum(),
+    "saddle_point": SaddlePoint(),
+    "vanishing_gradient": VanishingGradient(),
 }
+
+
+# Switches read from TOML (booleans), the environment or a command line (text).
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+_KIND_NAMES = {bool: "true or false", int: "an integer"}
 
 
 def _coerce(scene: str, key: str, value, kind: type):
     try:
+        if kind is bool:
+            return _BOOLEANS[str(value).strip().lower()]
         if kind is int:
             if isinstance(value, float) and not value.is_integer():
                 raise ValueError
@@ -115,9 +219,9 @@ def _coerce(scene: str, key: str, value, kind: type):
         if kind is float:
             return float(value)
         return str(value)
-    except (TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         raise ParamError(
-            f"{scene}: {key} must be {'an integer' if kind is int else 'a number'}, "
+            f"{scene}: {key} must be {_KIND_NAMES.get(kind, 'a number')}, "
             f"got {value!r}"
         ) from None
 

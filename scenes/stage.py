@@ -18,6 +18,7 @@ from manim import (
     ManimColor,
     MathTypst,
     Mobject,
+    Scene,
     UpdateFromAlphaFunc,
     VGroup,
     linear,
@@ -41,6 +42,11 @@ class LessonSlide(Slide):
         if folder:
             kwargs.setdefault("output_folder", Path(folder))
         super().__init__(*args, **kwargs)
+
+    def render(self, *args, **kwargs):
+        if write_to_movie():
+            return super().render(*args, **kwargs)
+        return Scene.render(self, *args, **kwargs)  # a still has no slides to save
 
     def setup(self) -> None:
         super().setup()

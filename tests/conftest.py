@@ -8,7 +8,7 @@ import cairo
 import manim
 import numpy as np
 import pytest
-from manim import Scene, tempconfig
+from manim import tempconfig
 
 
 def pytest_report_header(config):
@@ -41,5 +41,5 @@ def last_frame(scene_cls, width: int = 854, height: int = 480) -> np.ndarray:
     }
     with tempconfig(options):
         scene = scene_cls()
-        Scene.render(scene)  # the plain manim render: no slide files without a video
+        scene.render()
         return scene.renderer.get_frame()[..., :3].copy()

@@ -1,0 +1,87 @@
+"""Stills: each scene's last frame beside its original, rebuilt by matplotlib.
+
+``optanim stills`` renders the last frames; :func:`write_stills` puts the
+matplotlib original beside each and composes a side-by-side sheet, with each
+pair's measured distance printed under it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+from matplotlib.figure import Figure
+
+from scenes import framematch
+from scenes.figures import SPECS, FigureSpec
+from scenes.mpl_figure import draw_original
+
+
+def measure(spec: FigureSpec, frame: np.ndarray, original: np.ndarray) -> str:
+    """How far ``frame`` is from ``original``, measured from their pixels."""
+    if spec.view3d is not None:
+        a = framematch.line_pixels(frame, framematch.C0)
+        b = framematch.line_pixels(original, framematch.C0)
+        return f"wireframe overlap {framematch.wireframe_overlap(a, b):.3f}"
+    box_a, box_b = framematch.axes_box(frame), framematch.axes_box(original)
+    distance = max(
+        framematch.mean_curve_distance(
+            framematch.curve_points(frame, box_a, c.color),
+            framematch.curve_points(original, box_b, c.color),
+        )
+        for c in spec.curves
+    )
+    return f"mean curve distance {100 * distance:.2f} % of the axes box"
+
+
+def original_rgb(spec: FigureSpec, width_px: int) -> np.ndarray:
+    """The original at ``width_px`` pixels wide, as RGB."""
+    return framematch.figure_rgb(draw_original(spec, dpi=width_px / spec.figsize[0]))
+
+
+def _save_png(image: np.ndarray | Figure, path: Path) -> Path:
+    temp = path.with_name(f".{path.name}.part")
+    if isinstance(image, Figure):
+        image.savefig(temp, format="png")
+    else:
+        matplotlib.image.imsave(temp, image, format="png")
+    temp.replace(path)
+    return path
+
+
+def write_stills(jobs, width_px: int) -> Path:
+    """Writes each job's original beside its still, and one sheet of all pairs.
+
+    ``jobs`` are the finished still jobs of the command-line tool; each has
+    ``scene``, ``output`` (the still's path) and ``media``.
+    """
+    rows = []
+    for job in jobs:
+        spec = SPECS[job.scene.name]
+        frame = matplotlib.image.imread(job.output)[..., :3]
+        frame = (frame * 255).round().astype(np.uint8)
+        original = original_rgb(spec, width_px // 2)
+        _save_png(original, job.output.with_name(job.output.stem + "_original.png"))
+        light = frame[0, 0].mean() > 127  # the comparison reads a white page
+        caption = (
+            measure(spec, frame, original) if light else "dark theme: not measured"
+        )
+        rows.append((job.scene.title, frame, original, caption))
+
+    sheet = Figure(figsize=(12, 4 * len(rows)), dpi=100, layout="constrained")
+    axes = sheet.subplots(len(rows), 2, squeeze=False)
+    for (title, frame, original, caption), (left, right) in zip(
+        rows, axes, strict=True
+    ):
+        left.imshow(frame)
+        right.imshow(original)
+        left.set_title(f"{title}: last frame", fontsize=10)
+        right.set_title("original, rebuilt", fontsize=10)
+        left.set_xlabel(caption, fontsize=10)
+        for ax in (left, right):
+            ax.set_xticks([])
+            ax.set_yticks([])
+    folder = jobs[0].media / "stills"
+    folder.mkdir(parents=True, exist_ok=True)
+    return _save_png(sheet, folder / f"side_by_side_{jobs[0].quality}.png")
