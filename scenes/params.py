@@ -195,10 +195,66 @@ class VanishingGradient(SceneParams):
         }
 
 
+ESCAPE_Y = 0.5  # how far off the x axis the escaping ball of saddle_3d must get
+MAX_ESCAPE_STEPS = 300
+
+
+@dataclass(frozen=True)
+class Saddle3D(SceneParams):
+    """Two balls on ``z = x² − y²`` from ``(start_x, 0)``: one stalls at the saddle.
+
+    The other starts ``offset_y`` off the x axis, on a side drawn from
+    ``numpy.random.default_rng(seed)``. Its offset grows by ``1 + 2·lr`` per
+    step; it runs until it has passed ``|y| =`` :data:`ESCAPE_Y`.
+    """
+
+    lr: float = 0.1
+    steps: int = 40
+    start_x: float = 0.9
+    offset_y: float = 1e-3
+    seed: int = 0
+
+    def check(self, scene: str) -> None:
+        super().check(scene)
+        if not (math.isfinite(self.offset_y) and 0 < self.offset_y < ESCAPE_Y):
+            raise ParamError(
+                f"{scene}: offset_y must lie between 0 and {ESCAPE_Y}, "
+                f"got {self.offset_y}"
+            )
+
+    def start_y(self) -> float:
+        """The escaping ball's start off the x axis: ``±offset_y``."""
+        side = np.random.default_rng(self.seed).choice((-1.0, 1.0))
+        return float(side * self.offset_y)
+
+    def escape_steps(self) -> int:
+        """The first step at which the offset ``y₀(1 + 2η)^t`` passes ESCAPE_Y."""
+        growth = math.log(1 + 2 * self.lr)
+        return math.floor(math.log(ESCAPE_Y / self.offset_y) / growth) + 1
+
+    def paths(self, scene: str = "saddle_3d") -> dict[str, np.ndarray]:
+        domain = (-1.0, 1.0)  # the plotted square, checked on both coordinates
+        steps = self.escape_steps()
+        if steps > MAX_ESCAPE_STEPS:
+            raise ParamError(
+                f"{scene}: offset_y {self.offset_y} takes {steps} steps to escape "
+                f"(at most {MAX_ESCAPE_STEPS}); raise offset_y or lr"
+            )
+        escaping = dataclasses.replace(self, steps=steps)
+        start = (self.start_x, self.start_y())
+        return {
+            "stall": _run(
+                scene, ls.grad_saddle, (self.start_x, 0.0), self, domain=domain
+            ),
+            "escape": _run(scene, ls.grad_saddle, start, escaping, domain=domain),
+        }
+
+
 DEFAULTS: dict[str, SceneParams] = {
     "risk": Risk(),
     "local_minimum": LocalMinimum(),
     "saddle_point": SaddlePoint(),
+    "saddle_3d": Saddle3D(),
     "vanishing_gradient": VanishingGradient(),
 }
 

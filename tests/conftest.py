@@ -11,6 +11,14 @@ import pytest
 from manim import tempconfig
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--set_test",
+        action="store_true",
+        help="store the control frames anew instead of comparing with them",
+    )
+
+
 def pytest_report_header(config):
     # manim's own frame tests skip silently on cairo < 1.18; ours do not.
     return f"manim {manim.__version__}, cairo {cairo.cairo_version_string()}"

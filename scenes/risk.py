@@ -1,0 +1,157 @@
+"""Empirical risk and expected risk: the minimum we find is not the one we want.
+
+Lesson section "优化的目标" (the goal of optimization). Gradient descent on the
+empirical risk ``g`` (the training data's bumpy version of ``f``) lands in g's
+minimum at x ≈ 1.017. The expected risk ``f`` still slopes there: descending f
+from that point moves on to its own minimum at x ≈ 1.090. The last frame is the
+lesson's figure, legend included.
+
+The original legend calls f "train error" and g "test error", against its own
+annotations (see ``figures.md``); ``OPTANIM_RISK_LEGEND=corrected`` swaps the
+words. The captions name the curves by their look and their risk, never by the
+legend's words, so they hold with either legend.
+
+    manim -ql scenes/risk.py Risk
+"""
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    Create,
+    DashedLine,
+    FadeIn,
+    FadeOut,
+    VGroup,
+    Write,
+)
+
+from scenes.axes_view import FigureView
+from scenes.figures import C0, CORRECTED_RISK_LEGEND, PURPLE
+from scenes.landscapes import f, g, grad_f, grad_g
+from scenes.stage import BALL_COLORS, LessonSlide
+
+ORIGINAL_LEGEND_NOTE = (
+    "This is the figure of the lesson. Mind its legend: the dashed curve, which "
+    "it calls test error, is the empirical risk, the error on the training data."
+)
+CORRECTED_LEGEND_NOTE = (
+    "This is the figure of the lesson, with its legend worded as in the English "
+    "edition: the empirical risk is the training error."
+)
+
+
+class Risk(LessonSlide):
+    spec_name = "risk"
+
+    def setup(self) -> None:
+        super().setup()
+        if self.params.legend == "corrected":
+            self.spec = self.spec.with_legend_labels(*CORRECTED_RISK_LEGEND)
+            self.view = FigureView(self.spec, self.theme)
+            self.layout = self.view.layout
+
+    def construct(self):
+        view, lay, p = self.view, self.layout, self.params
+        paths = p.paths()
+        empirical, expected = paths["empirical"], paths["expected"]
+        solid, dashed = view.curves
+
+        # Axes, the expected risk f, then the empirical risk g
+        self.beat(
+            "The solid curve f is the expected risk: the loss of a model parameter "
+            "x, averaged over all the data there is."
+        )
+        self.play(FadeIn(view.frame), run_time=0.8)
+        f_formula = self.math("f(x) = x cos(pi x)", size_pt=10)
+        f_formula.next_to(lay.axes_point(0.2, 0.96), DOWN + RIGHT, buff=0)
+        g_formula = self.math("g(x) = f(x) + 0.2 cos(5 pi x)", size_pt=10)
+        g_formula.next_to(f_formula, DOWN, buff=lay.pt(4), aligned_edge=LEFT)
+        self.play(Create(solid), Write(f_formula), run_time=1.5)
+        self.beat(
+            "The dashed curve g is the empirical risk: the loss on a finite training "
+            "set, whose sampling adds bumps that f does not have."
+        )
+        self.play(Create(dashed), Write(g_formula), FadeIn(view.legend), run_time=1.5)
+
+        # Training: gradient descent on g
+        self.beat(
+            "Training minimizes the empirical risk. Gradient descent on the dashed "
+            f"curve comes to rest in its minimum, at x = {empirical[-1]:.3f}."
+        )
+        readout = self.readout([("t", 0), ("x_t", 4), ("g'(x_t)", 4)])
+        readout.move_to(lay.axes_point(0.03, 0.05), aligned_edge=LEFT + DOWN)
+        trained = self.on_curve(self.ball(BALL_COLORS[0]), g, grad_g, empirical[0])
+        on_g = lambda t, x: (t, x, grad_g(x))  # noqa: E731
+        readout.show(on_g(0, empirical[0]))
+        self.play(FadeIn(trained), FadeIn(readout), run_time=0.5)
+        self.roll(trained, empirical, g, grad_g, readout, on_g)
+
+        # The expected risk still slopes there
+        self.beat(
+            "Straight above, the expected risk is not at its minimum: "
+            f"its slope there is {grad_f(empirical[-1]):.2f}, not zero."
+        )
+        x_g = empirical[-1]
+        guide = DashedLine(
+            lay.c2p(x_g, g(x_g)),
+            lay.c2p(x_g, f(x_g)),
+            color=self.theme.ink,
+            stroke_width=lay.stroke(0.8),
+            dash_length=lay.pt(2),
+        )
+        probe = self.on_curve(self.ball(BALL_COLORS[1]), f, grad_f, x_g)
+        readout_f = self.readout([("t", 0), ("x_t", 4), ("f'(x_t)", 4)])
+        readout_f.move_to(readout, aligned_edge=LEFT + DOWN)
+        on_f = lambda t, x: (t, x, grad_f(x))  # noqa: E731
+        readout_f.show(on_f(0, x_g))
+        self.play(Create(guide), FadeIn(probe), FadeOut(readout), run_time=0.8)
+        self.play(FadeIn(readout_f), run_time=0.4)
+
+        # Descending f from there finds the other minimum
+        self.beat(
+            "Descending the expected risk from there moves on to its own minimum. "
+            "The minimum of the training loss is not the minimum we want."
+        )
+        self.roll(probe, expected, f, grad_f, readout_f, on_f)
+        x_f = expected[-1]
+        gap = self.readout([("x^*_g", 3), ("x^*_f", 3), ("x^*_f - x^*_g", 3)])
+        gap.move_to(readout_f, aligned_edge=LEFT + DOWN)
+        gap.show((x_g, x_f, x_f - x_g))
+        mark = self._gap_mark(x_g, x_f)
+        self.play(FadeOut(readout_f), FadeIn(gap), Create(mark), run_time=0.8)
+
+        # Name the two risks
+        self.beat(
+            "Optimization drives down the empirical risk; deep learning wants the "
+            "expected risk low. Their minima need not coincide."
+        )
+        self.play(FadeOut(gap, mark, guide, f_formula, g_formula), run_time=0.5)
+        for annotation in view.annotations:
+            self.play(FadeIn(annotation), run_time=0.8)
+
+        # The original figure
+        note = ORIGINAL_LEGEND_NOTE if p.legend == "original" else CORRECTED_LEGEND_NOTE
+        self.beat(note)
+        self.play(FadeOut(trained, probe), run_time=0.8)
+        self.finish()
+
+    def _gap_mark(self, x_g: float, x_f: float) -> VGroup:
+        """Dashed drops from both minima up to a double arrow between them."""
+        lay = self.layout
+        top = lay.axes_point(0, 0.36)[1]
+        drops = VGroup(
+            *(
+                DashedLine(
+                    lay.c2p(x, fn(x)),
+                    [lay.c2p(x, 0)[0], top, 0],
+                    color=color,
+                    stroke_width=lay.stroke(0.8),
+                    dash_length=lay.pt(2),
+                )
+                for x, fn, color in ((x_g, g, PURPLE), (x_f, f, C0))
+            )
+        )
+        left, right = (np.array([lay.c2p(x, 0)[0], top, 0]) for x in (x_g, x_f))
+        return VGroup(drops, self.view.arrow(left, right), self.view.arrow(right, left))
