@@ -194,7 +194,9 @@ def _probe(path: Path) -> _Clip:
             context.width,
             context.height,
             context.pix_fmt,
-            stream.average_rate,
+            # The nominal rate: manim's joins of partial movies leave timestamps
+            # a few ticks off, which skews the average rate (15.0016 for 15).
+            stream.guessed_rate,
         )
         starts, ends = [], []
         for packet in container.demux(stream):

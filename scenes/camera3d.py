@@ -8,7 +8,7 @@ scene can draw them as flat 2D shapes and turn the camera by projecting again.
 There is no manim import: every position is in *axes fractions*, ``(0, 0)`` at
 the lower left of the axes box and ``(1, 1)`` at the upper right.
 
->>> camera = Camera(xlim=(-1, 1), ylim=(-1, 1), zlim=(-1, 1))
+>>> camera = Camera3D(xlim=(-1, 1), ylim=(-1, 1), zlim=(-1, 1))
 >>> camera.to_axes([0.0, 0.0, 0.0]).round(4).tolist()
 [0.5135, 0.5135]
 """
@@ -22,9 +22,12 @@ from functools import cached_property
 import numpy as np
 
 # The cube's faces: for axis i, the planes at its lower (2i) and upper (2i + 1)
-# limit, as corner indices of ``Camera.corners``.
-_PLANES = ((0, 3, 7, 4), (1, 2, 6, 5), (0, 1, 5, 4), (3, 2, 6, 7), (0, 1, 2, 3))
-_PLANES += ((4, 5, 6, 7),)
+# limit, as corner indices of ``Camera3D.corners``.
+_PLANES = (
+    (0, 3, 7, 4), (1, 2, 6, 5),  # x
+    (0, 1, 5, 4), (3, 2, 6, 7),  # y
+    (0, 1, 2, 3), (4, 5, 6, 7),  # z
+)  # fmt: skip
 _JUGGLED = ((1, 0, 2), (0, 1, 2), (0, 2, 1))  # axis line edges, per axis
 _TICKDIR = (1, 0, 0)  # the coordinate each axis's ticks point along
 _BOX_SCALE = 1.8294640721620434 * 25 / 24  # matplotlib's box size, tuned to 3.2
@@ -34,7 +37,7 @@ _LABEL_OFFSET, _TICKLABEL_OFFSET = 21.0, 8.0  # points, "a rough estimate"
 
 
 @dataclass(frozen=True)
-class Camera:
+class Camera3D:
     """The view of an ``Axes3D``: its limits, box aspect and angles.
 
     The defaults are matplotlib's: ``elev`` 30°, ``azim`` −60°, no roll, box
@@ -50,7 +53,7 @@ class Camera:
     focal_length: float = 1.0
     dist: float = 10.0
 
-    def turned(self, elev: float, azim: float) -> Camera:
+    def turned(self, elev: float, azim: float) -> Camera3D:
         """The same camera, looking from ``elev`` and ``azim`` (degrees)."""
         return replace(self, elev=elev, azim=azim)
 
@@ -204,7 +207,7 @@ class AxesFrame:
 
 
 def axes_frame(
-    camera: Camera,
+    camera: Camera3D,
     ticks: Sequence[float],
     axes_inches: tuple[float, float],
     tick_pad: float = 3.5,

@@ -183,7 +183,8 @@ class VanishingGradient(SceneParams):
     """Two balls on ``tanh``: one on the slope, one far out on the flat tail."""
 
     lr: float = 0.2
-    steps: int = 15
+    steps: int = 20
+    seconds_per_step: float = 0.15
     slope_start: float = 0.5
     tail_start: float = 4.0
 
@@ -203,7 +204,8 @@ MAX_ESCAPE_STEPS = 300
 class Saddle3D(SceneParams):
     """Two balls on ``z = x² − y²`` from ``(start_x, 0)``: one stalls at the saddle.
 
-    The other starts ``offset_y`` off the x axis, on a side drawn from
+    The first descends for ``steps`` steps and stalls at the origin. The other
+    starts ``offset_y`` off the x axis, on a side drawn from
     ``numpy.random.default_rng(seed)``. Its offset grows by ``1 + 2·lr`` per
     step; it runs until it has passed ``|y| =`` :data:`ESCAPE_Y`.
     """
@@ -220,6 +222,10 @@ class Saddle3D(SceneParams):
             raise ParamError(
                 f"{scene}: offset_y must lie between 0 and {ESCAPE_Y}, "
                 f"got {self.offset_y}"
+            )
+        if self.seed < 0:
+            raise ParamError(
+                f"{scene}: seed must be a non-negative integer, got {self.seed}"
             )
 
     def start_y(self) -> float:
@@ -277,8 +283,7 @@ def _coerce(scene: str, key: str, value, kind: type):
         return str(value)
     except (KeyError, TypeError, ValueError):
         raise ParamError(
-            f"{scene}: {key} must be {_KIND_NAMES.get(kind, 'a number')}, "
-            f"got {value!r}"
+            f"{scene}: {key} must be {_KIND_NAMES.get(kind, 'a number')}, got {value!r}"
         ) from None
 
 
@@ -322,9 +327,13 @@ def check_environment(environ=None) -> None:
             )
 
 
-def load(scene: str, overrides: dict | None = None, environ=None) -> SceneParams:
+def load(
+    scene: str, overrides: dict | None = None, environ=None, dynamics: bool = True
+) -> SceneParams:
     """The parameters of ``scene``: defaults, then the TOML file, the
-    environment and ``overrides`` (e.g. from the command line), checked."""
+    environment and ``overrides`` (e.g. from the command line), checked.
+
+    ``dynamics=False`` skips running the descents (see :func:`video_seconds`)."""
     environ = os.environ if environ is None else environ
     check_environment(environ)
     defaults = DEFAULTS[scene]
@@ -349,5 +358,27 @@ def load(scene: str, overrides: dict | None = None, environ=None) -> SceneParams
     typed = {k: _coerce(scene, k, v, kinds[k]) for k, v in values.items()}
     params = dataclasses.replace(defaults, **typed)
     params.check(scene)
-    params.paths(scene)
+    if dynamics:
+        params.paths(scene)
     return params
+
+
+SCENE_OVERHEAD_S = 12.0  # titles, axes, annotations and holds around the descents
+
+
+def video_seconds(scene: str, params: SceneParams) -> float:
+    """An upper estimate of the scene's video length, without running its descents.
+
+    Every descent takes ``steps × seconds_per_step``, every other ``*_steps``
+    count one more ``seconds_per_step`` each, plus :data:`SCENE_OVERHEAD_S`.
+    The descents are counted on a one-step run, so a request for 10⁶ steps is
+    priced before anyone computes them.
+    """
+    extra = [f.name for f in dataclasses.fields(params) if f.name.endswith("_steps")]
+    probe = dataclasses.replace(params, steps=1, **dict.fromkeys(extra, 1))
+    try:
+        descents = len(probe.paths(scene))
+    except ParamError:
+        descents = 1
+    steps = descents * params.steps + sum(getattr(params, n) for n in extra)
+    return steps * params.seconds_per_step + SCENE_OVERHEAD_S

@@ -1,6 +1,6 @@
 """Empirical risk and expected risk: the minimum we find is not the one we want.
 
-Lesson section "优化的目标" (the goal of optimization). Gradient descent on the
+Lesson section "优化与估计" (optimization and estimation). Gradient descent on the
 empirical risk ``g`` (the training data's bumpy version of ``f``) lands in g's
 minimum at x ≈ 1.017. The expected risk ``f`` still slopes there: descending f
 from that point moves on to its own minimum at x ≈ 1.090. The last frame is the
@@ -27,8 +27,7 @@ from manim import (
     Write,
 )
 
-from scenes.axes_view import FigureView
-from scenes.figures import C0, CORRECTED_RISK_LEGEND, PURPLE
+from scenes.figures import CORRECTED_RISK_LEGEND
 from scenes.landscapes import f, g, grad_f, grad_g
 from scenes.stage import BALL_COLORS, LessonSlide
 
@@ -45,17 +44,17 @@ CORRECTED_LEGEND_NOTE = (
 class Risk(LessonSlide):
     spec_name = "risk"
 
-    def setup(self) -> None:
-        super().setup()
+    def figure_spec(self):
+        spec = super().figure_spec()
         if self.params.legend == "corrected":
-            self.spec = self.spec.with_legend_labels(*CORRECTED_RISK_LEGEND)
-            self.view = FigureView(self.spec, self.theme)
-            self.layout = self.view.layout
+            return spec.with_legend_labels(*CORRECTED_RISK_LEGEND)
+        return spec
 
     def construct(self):
         view, lay, p = self.view, self.layout, self.params
         paths = p.paths()
         empirical, expected = paths["empirical"], paths["expected"]
+        x_g, x_f = empirical[-1], expected[-1]
         solid, dashed = view.curves
 
         # Axes, the expected risk f, then the empirical risk g
@@ -78,10 +77,10 @@ class Risk(LessonSlide):
         # Training: gradient descent on g
         self.beat(
             "Training minimizes the empirical risk. Gradient descent on the dashed "
-            f"curve comes to rest in its minimum, at x = {empirical[-1]:.3f}."
+            f"curve comes to rest in its minimum, at x = {x_g:.3f}."
         )
         readout = self.readout([("t", 0), ("x_t", 4), ("g'(x_t)", 4)])
-        readout.move_to(lay.axes_point(0.03, 0.05), aligned_edge=LEFT + DOWN)
+        readout.move_to(lay.axes_point(0.05, 0.05), aligned_edge=LEFT + DOWN)
         trained = self.on_curve(self.ball(BALL_COLORS[0]), g, grad_g, empirical[0])
         on_g = lambda t, x: (t, x, grad_g(x))  # noqa: E731
         readout.show(on_g(0, empirical[0]))
@@ -91,16 +90,9 @@ class Risk(LessonSlide):
         # The expected risk still slopes there
         self.beat(
             "Straight above, the expected risk is not at its minimum: "
-            f"its slope there is {grad_f(empirical[-1]):.2f}, not zero."
+            f"its slope there is {grad_f(x_g):.2f}, not zero."
         )
-        x_g = empirical[-1]
-        guide = DashedLine(
-            lay.c2p(x_g, g(x_g)),
-            lay.c2p(x_g, f(x_g)),
-            color=self.theme.ink,
-            stroke_width=lay.stroke(0.8),
-            dash_length=lay.pt(2),
-        )
+        guide = self._dashed(lay.c2p(x_g, g(x_g)), lay.c2p(x_g, f(x_g)))
         probe = self.on_curve(self.ball(BALL_COLORS[1]), f, grad_f, x_g)
         readout_f = self.readout([("t", 0), ("x_t", 4), ("f'(x_t)", 4)])
         readout_f.move_to(readout, aligned_edge=LEFT + DOWN)
@@ -115,7 +107,6 @@ class Risk(LessonSlide):
             "The minimum of the training loss is not the minimum we want."
         )
         self.roll(probe, expected, f, grad_f, readout_f, on_f)
-        x_f = expected[-1]
         gap = self.readout([("x^*_g", 3), ("x^*_f", 3), ("x^*_f - x^*_g", 3)])
         gap.move_to(readout_f, aligned_edge=LEFT + DOWN)
         gap.show((x_g, x_f, x_f - x_g))
@@ -138,20 +129,20 @@ class Risk(LessonSlide):
         self.finish()
 
     def _gap_mark(self, x_g: float, x_f: float) -> VGroup:
-        """Dashed drops from both minima up to a double arrow between them."""
+        """Dashed rises from f at both minima to a double arrow between them."""
         lay = self.layout
         top = lay.axes_point(0, 0.36)[1]
-        drops = VGroup(
-            *(
-                DashedLine(
-                    lay.c2p(x, fn(x)),
-                    [lay.c2p(x, 0)[0], top, 0],
-                    color=color,
-                    stroke_width=lay.stroke(0.8),
-                    dash_length=lay.pt(2),
-                )
-                for x, fn, color in ((x_g, g, PURPLE), (x_f, f, C0))
-            )
+        starts = [lay.c2p(x, f(x)) for x in (x_g, x_f)]
+        ends = [np.array([start[0], top, 0]) for start in starts]
+        rises = VGroup(*map(self._dashed, starts, ends))
+        arrows = (self.view.arrow(*ends), self.view.arrow(*ends[::-1]))
+        return VGroup(rises, *arrows)
+
+    def _dashed(self, start, end) -> DashedLine:
+        return DashedLine(
+            start,
+            end,
+            color=self.theme.ink,
+            stroke_width=self.layout.stroke(0.8),
+            dash_length=self.layout.pt(2),
         )
-        left, right = (np.array([lay.c2p(x, 0)[0], top, 0]) for x in (x_g, x_f))
-        return VGroup(drops, self.view.arrow(left, right), self.view.arrow(right, left))

@@ -27,7 +27,7 @@ from manim.utils.file_ops import write_to_movie
 from manim_slides import Slide
 
 from scenes import figures, params
-from scenes.axes_view import THEMES, FigureView, label
+from scenes.axes_view import THEMES, FigureLayout, FigureView, label
 
 BALL_COLORS = ("#ff7f0e", "#2ca02c")  # matplotlib's C1 and C2
 
@@ -36,6 +36,9 @@ class LessonSlide(Slide):
     """Base of the five scenes: set ``spec_name`` and write ``construct``."""
 
     spec_name: str
+    # Reversed copies of every slide serve only manim-slides' own player, and
+    # building them decodes whole clips into memory: decks and videos need none.
+    skip_reversing = True
 
     def __init__(self, *args, **kwargs):
         folder = os.environ.get("OPTANIM_SLIDES_DIR")
@@ -53,10 +56,18 @@ class LessonSlide(Slide):
         self.params = params.load(self.spec_name)
         self.theme = THEMES[self.params.theme]
         self.camera.background_color = ManimColor(self.theme.background)
-        self.spec = figures.SPECS[self.spec_name]
-        self.view = FigureView(self.spec, self.theme)
-        self.layout = self.view.layout
+        self.spec = self.figure_spec()
+        self.layout = FigureLayout.fit(self.spec)
+        self.view = self.figure_view()
         self._caption: tuple[str, float] | None = None
+
+    def figure_spec(self) -> figures.FigureSpec:
+        """The figure this scene ends on; a scene may adapt it to its parameters."""
+        return figures.SPECS[self.spec_name]
+
+    def figure_view(self):
+        """The mobjects of the figure: a :class:`FigureView` for a 2D spec."""
+        return FigureView(self.spec, self.theme, self.layout)
 
     # -- storyboard ----------------------------------------------------------
     def beat(self, caption: str) -> None:

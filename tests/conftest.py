@@ -46,6 +46,8 @@ def last_frame(scene_cls, width: int = 854, height: int = 480) -> np.ndarray:
         "save_last_frame": True,
         "format": "png",
         "disable_caching": True,
+        "verbosity": "ERROR",  # at 1 fps, every short animation warns
+        "progress_bar": "none",
     }
     with tempconfig(options):
         scene = scene_cls()

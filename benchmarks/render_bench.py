@@ -1,0 +1,249 @@
+"""Render benchmark (not a test): prints a markdown table.
+
+    .venv/bin/python benchmarks/render_bench.py [--json out.json] [--quick]
+
+Each existing scene is rendered by ``manim render`` at -ql and -qh, caching off, and
+timed (wall, peak RSS via ``os.wait4``); its MP4 is read back with PyAV. References:
+the encoder alone (PyAV libx264/yuv420p/crf 23, as manim 0.21 encodes partial movies)
+and a matplotlib peer of local_minimum. ``optanim lecture``/``preview`` when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from scenes.catalog import SCENES  # noqa: E402
+from scenes.landscapes import f, grad_f  # noqa: E402
+
+PY = sys.executable
+OPTANIM = str(Path(PY).with_name("optanim"))
+QUALITIES = {"l": (854, 480, 15), "h": (1920, 1080, 60)}
+AV_OPTIONS = {"an": "1", "crf": "23"}  # manim 0.21 scene_file_writer.py
+
+
+def machine() -> str:
+    info = Path("/proc/cpuinfo")
+    text = info.read_text() if info.exists() else ""
+    cpu = next(iter(re.findall(r"model name\s*:\s*(.+)", text)), "unknown CPU")
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float, str, int]:
+    """Wall seconds, peak RSS (MiB) of the process tree's largest member, output."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        log.seek(0)
+        out = log.read().decode(errors="replace")
+    return wall, usage.ru_maxrss / 1024, out, os.waitstatus_to_exitcode(status)
+
+
+def read_mp4(path: Path) -> tuple[int, float, np.ndarray | None]:
+    """Frame count, duration in seconds, and the last frame as RGB."""
+    frames, last = 0, None
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        rate = float(stream.average_rate or 0)
+        for frame in c.decode(stream):
+            frames, last = frames + 1, frame
+        rgb = last.to_ndarray(format="rgb24") if last is not None else None
+    return frames, frames / rate if rate else 0.0, rgb
+
+
+def newest_mp4(media: Path) -> Path | None:
+    mp4s = [p for p in media.rglob("*.mp4") if "partial_movie_files" not in p.parts]
+    return max(mp4s, key=lambda p: p.stat().st_mtime, default=None)
+
+
+def encode_fps(frames_rgb, n: int, fps: int) -> float:
+    """Fps of encoding ``n`` frames (an RGB array, or ``i -> array``) like manim."""
+    get = frames_rgb if callable(frames_rgb) else lambda i: frames_rgb
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        with av.open(f"{tmp}/out.mp4", mode="w") as c:
+            first = get(0)
+            stream = c.add_stream("libx264", rate=Fraction(fps), options=AV_OPTIONS)
+            stream.pix_fmt = "yuv420p"
+            stream.height, stream.width = first.shape[:2]
+            for i in range(n):
+                img = first if i == 0 else get(i)
+                c.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+            c.mux(stream.encode())
+        return n / (time.perf_counter() - start)
+
+
+def bench_scene(entry, q: str) -> dict:
+    with tempfile.TemporaryDirectory() as media:
+        cmd = [PY, "-m", "manim", "render", f"-q{q}", "--disable_caching"]
+        cmd += ["--media_dir", media, str(entry.path), entry.cls]
+        wall, rss, out, rc = run(cmd)
+        mp4 = newest_mp4(Path(media))
+        if rc or mp4 is None:
+            return {"scene": entry.name, "q": q, "error": out[-800:]}
+        frames, video_s, last = read_mp4(mp4)
+    w, h, fps = QUALITIES[q]
+    rtf = wall / video_s if video_s else None
+    return dict(
+        scene=entry.name,
+        q=q,
+        size=f"{w}x{h}@{fps}",
+        frames=frames,
+        video_s=video_s,
+        wall_s=wall,
+        fps=frames / wall,
+        rtf=rtf,
+        rss_mib=rss,
+        _last=last,
+    )
+
+
+def matplotlib_peer(n: int, width: int, height: int, fps: int) -> float:
+    """A matplotlib user's version of the local-minimum clip: line + moving dot."""
+    xs = np.linspace(-1.5, 2.0, 400)
+    path = [-0.9]
+    for _ in range(n - 1):  # gradient descent, one step per frame
+        path.append(path[-1] - 0.01 * grad_f(path[-1]))
+    fig = Figure(figsize=(width / 100, height / 100), dpi=100)
+    FigureCanvasAgg(fig)  # Agg, as a FuncAnimation saved to video would draw
+    ax = fig.add_subplot()
+    ax.plot(xs, f(xs), color="tab:blue")
+    (dot,) = ax.plot([path[0]], [f(path[0])], "o", color="tab:red", ms=12)
+    (trail,) = ax.plot([], [], color="tab:red", lw=1)
+    title = ax.set_title("")
+
+    def draw(i: int) -> np.ndarray:  # FuncAnimation-style update
+        dot.set_data([path[i]], [f(path[i])])
+        trail.set_data(path[: i + 1], f(np.array(path[: i + 1])))
+        title.set_text(f"t = {i}, x = {path[i]:.4f}")
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba())[..., :3]
+
+    return encode_fps(draw, n, fps)
+
+
+def bench_cli(results: dict) -> None:
+    """Time ``optanim lecture`` (jobs 1, 2, cached) and ``optanim preview``."""
+    helptext = run([OPTANIM, "--help"])[2]
+    found = re.findall(r"\{([^}]*)\}", helptext)
+    cmds = set(found[0].split(",")) if found else set()
+    if "lecture" not in cmds:
+        print("- `optanim lecture`: not in this CLI, skipped")
+    else:
+        with tempfile.TemporaryDirectory() as media:
+            for jobs in (1, 2):
+                cmd = [OPTANIM, "lecture", "-q", "high", "--jobs", str(jobs)]
+                wall, rss, out, rc = run(cmd + ["--media-dir", f"{media}/j{jobs}"])
+                mp4 = newest_mp4(Path(f"{media}/j{jobs}"))
+                dur = read_mp4(mp4)[1] if mp4 and not rc else 0.0
+                rtf = f"{wall / dur:.2f}" if dur else "n/a"
+                results[f"lecture_jobs{jobs}"] = dict(wall_s=wall, video_s=dur, rc=rc)
+                print(
+                    f"- lecture -q high --jobs {jobs}: {wall:.1f} s wall, "
+                    f"{dur:.1f} s video, real-time factor {rtf}, rc {rc}"
+                )
+            wall, _, out, rc = run(cmd + ["--media-dir", f"{media}/j2"])
+            cached = "up to date" in out.lower()
+            results["lecture_cached"] = {"wall_s": wall, "up_to_date": cached, "rc": rc}
+            print(
+                f"- lecture cached re-run: {wall:.1f} s wall, "
+                f"'up to date' reported: {cached}, rc {rc}"
+            )
+    if "preview" not in cmds:
+        print("- `optanim preview`: not in this CLI, skipped")
+    else:
+        with tempfile.TemporaryDirectory() as media:
+            wall, _, out, rc = run([OPTANIM, "preview", "--media-dir", media])
+        results["preview"] = {"wall_s": wall, "rc": rc}
+        print(f"- preview: {wall:.1f} s wall, rc {rc}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", type=Path, help="write the numbers here")
+    ap.add_argument("--quick", action="store_true", help="-ql only, fewer scenes")
+    ap.add_argument("--scenes", nargs="*", help="only these scene names")
+    ap.add_argument("--qualities", default=None, help="e.g. 'lh' (default) or 'h'")
+    args = ap.parse_args()
+    entries = [e for e in SCENES if e.exists]
+    if args.scenes:
+        entries = [e for e in entries if e.name in args.scenes]
+    elif args.quick:  # one scene, the peer's
+        entries = [e for e in entries if e.name == "local_minimum"] or entries[:1]
+    qualities = args.qualities or ("l" if args.quick else "lh")
+
+    now = datetime.datetime.now()
+    print(f"# Render benchmark\n\n{machine()}  \n{now:%Y-%m-%d %H:%M}\n")
+    rows = [bench_scene(e, q) for q in qualities for e in entries]
+    ceilings = {}
+    for q in qualities:  # the encoder alone, nothing else running
+        w, h, fps = QUALITIES[q]
+        blank = np.full((h, w, 3), 255, np.uint8)
+        frame = next((r["_last"] for r in rows if r["q"] == q and "_last" in r), blank)
+        ceilings[q] = encode_fps(frame, 60 if args.quick else 240, fps)
+
+    print(
+        "| scene | quality | frames | video s | wall s | fps | RTF | peak RSS MiB "
+        "| % of encoder ceiling |\n" + "|---" * 9 + "|"
+    )
+    for r in rows:
+        if "error" in r:
+            print(f"| {r['scene']} | -q{r['q']} | error: see JSON | | | | | | |")
+            continue
+        r["ratio_to_encoder"] = r["fps"] / ceilings[r["q"]]
+        print(
+            f"| {r['scene']} | -q{r['q']} {r['size']} | {r['frames']} | "
+            f"{r['video_s']:.1f} | {r['wall_s']:.1f} | {r['fps']:.1f} | "
+            f"{r['rtf']:.2f} | {r['rss_mib']:.0f} | "
+            f"{100 * r['ratio_to_encoder']:.1f}% |"
+        )
+    print()
+    for q, c in ceilings.items():
+        print(f"- encoder ceiling -q{q} (PyAV libx264 yuv420p crf 23): {c:.1f} fps")
+
+    top = max(qualities, key="lh".index)  # the peer matches our best render
+    ok = [r for r in rows if "error" not in r and r["q"] == top]
+    peer_src = next((r for r in ok if r["scene"] == "local_minimum"), None)
+    results = dict(machine=machine(), date=now.isoformat(), encoder_fps=ceilings)
+    if peer_src:
+        w, h, fps = QUALITIES[peer_src["q"]]
+        peer = matplotlib_peer(peer_src["frames"], w, h, fps)
+        ratio = peer_src["fps"] / peer
+        results["matplotlib_peer"] = dict(fps=peer, q=top, ours_over_peer=ratio)
+        print(
+            f"- matplotlib peer (Agg + PyAV, {peer_src['frames']} frames "
+            f"{w}x{h}): {peer:.1f} fps; local_minimum -q{peer_src['q']} runs at "
+            f"{ratio:.2f}x its speed"
+        )
+    if args.quick:
+        print("- optanim lecture/preview: skipped (--quick)")
+    else:
+        bench_cli(results)
+
+    if args.json:
+        results["scenes"] = [{k: v for k, v in r.items() if k != "_last"} for r in rows]
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+        print(f"\nwrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Saddle points: the gradient vanishes, yet the point is no minimum.
+
+Lesson section "鞍点" (saddle points). Gradient descent on ``f(x) = x³`` from
+x = 1.5 slows to a crawl as ``f'(x) = 3x²`` vanishes near 0, although f keeps
+decreasing to the left. A tiny nudge past 0 lets the same descent run away
+downhill (``OPTANIM_SADDLE_POINT_NUDGE=false`` leaves it out). The last frame is
+the lesson's figure.
+
+    manim -ql scenes/saddle_point.py SaddlePoint
+"""
+
+from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Write
+
+from scenes.landscapes import cube, grad_cube
+from scenes.stage import BALL_COLORS, LessonSlide
+
+
+class SaddlePoint(LessonSlide):
+    spec_name = "saddle_point"
+
+    def construct(self):
+        view, lay, p = self.view, self.layout, self.params
+        paths = p.paths()
+        stall = paths["stall"]
+
+        # Axes, then the curve and its formula
+        self.beat("This is f of x equals x cubed.")
+        self.play(FadeIn(view.frame), run_time=0.8)
+        formula = self.math("f(x) = x^3")
+        formula.next_to(lay.axes_point(0.03, 0.95), DOWN + RIGHT, buff=0)
+        self.play(Create(view.curves), Write(formula), run_time=1.5)
+
+        # Descent stalls as the gradient collapses
+        self.beat(
+            f"Gradient descent from x = {stall[0]:g}. The gradient 3 x squared "
+            "collapses near 0, and the steps shrink to almost nothing."
+        )
+        readout = self.readout([("t", 0), ("x_t", 4), ("f(x_t)", 4), ("f'(x_t)", 4)])
+        readout.move_to(lay.axes_point(0.72, 0.42), aligned_edge=UP)
+        ball = self.on_curve(self.ball(BALL_COLORS[0]), cube, grad_cube, stall[0])
+        values = lambda t, x: (t, x, cube(x), grad_cube(x))  # noqa: E731
+        readout.show(values(0, stall[0]))
+        self.play(FadeIn(ball), FadeIn(readout), run_time=0.5)
+        self.roll(ball, stall, cube, grad_cube, readout, values)
+
+        # Flat, but no minimum
+        self.beat(
+            "The gradient vanishes at 0, yet 0 is not a minimum: "
+            "to its left, f keeps decreasing."
+        )
+        claim = self.math('f\'(0) = 0, quad "yet 0 is not a minimum"', size_pt=10)
+        claim.next_to(formula, DOWN, buff=lay.pt(6), aligned_edge=LEFT)
+        self.play(Write(claim), run_time=1.0)
+
+        if p.nudge:
+            nudge = paths["nudge"]
+            self.beat(
+                "A tiny nudge past 0, and the same descent gets going: slowly at "
+                "first, then faster and faster downhill as the slope grows."
+            )
+            target = self.on_curve(ball.copy(), cube, grad_cube, nudge[0])
+            self.play(ball.animate.move_to(target), run_time=0.5)
+            readout.show(values(0, nudge[0]))
+            self.roll(ball, nudge, cube, grad_cube, readout, values)
+
+            self.beat("Without the nudge, the descent stays stalled near 0.")
+            self.play(FadeOut(ball), run_time=0.4)
+            self.on_curve(ball, cube, grad_cube, stall[-1])
+            readout.show(values(len(stall) - 1, stall[-1]))
+            self.play(FadeIn(ball), run_time=0.4)
+
+        # Name it
+        self.beat(
+            "A point where the gradient vanishes that is neither a minimum nor "
+            "a maximum is a saddle point."
+        )
+        self.play(FadeOut(readout, formula, claim), run_time=0.5)
+        self.play(FadeIn(view.annotations), run_time=0.8)
+
+        # The original figure
+        self.beat("This is the figure of the lesson.")
+        self.play(FadeOut(ball), run_time=0.8)
+        self.finish()

@@ -1,0 +1,91 @@
+"""Vanishing gradients: on a flat tail, gradient descent barely moves.
+
+Lesson section "梯度消失" (vanishing gradients). Two balls descend ``tanh`` with
+the same learning rate and the same number of steps: one from x = 0.5, where the
+gradient is about 0.79, travels far; one from x = 4, where ``f'(4) ≈ 0.00134``,
+hardly moves. The last frame is the lesson's figure.
+
+    manim -ql scenes/vanishing_gradient.py VanishingGradient
+"""
+
+from manim import DOWN, LEFT, RIGHT, Create, FadeIn, FadeOut, Indicate, Write
+
+from scenes.landscapes import grad_tanh, tanh
+from scenes.stage import BALL_COLORS, LessonSlide
+
+
+class VanishingGradient(LessonSlide):
+    spec_name = "vanishing_gradient"
+
+    def construct(self):
+        view, lay, p = self.view, self.layout, self.params
+        paths = p.paths()
+        slope, tail = paths["slope"], paths["tail"]
+
+        # Axes, then the curve and its derivative
+        self.beat(
+            "This is tanh, a common activation function. Its derivative, one minus "
+            "tanh squared, is near zero wherever tanh flattens out."
+        )
+        self.play(FadeIn(view.frame), run_time=0.8)
+        formulas = [self.math("f(x) = tanh(x)"), self.math("f'(x) = 1 - tanh^2(x)")]
+        formulas[0].next_to(lay.axes_point(0.03, 0.96), DOWN + RIGHT, buff=0)
+        formulas[1].next_to(formulas[0], DOWN, buff=lay.pt(5), aligned_edge=LEFT)
+        self.play(Create(view.curves), Write(formulas[0]), run_time=1.5)
+        self.play(Write(formulas[1]), run_time=1.0)
+
+        # A ball on the slope moves fast
+        self.beat(
+            f"Gradient descent from x = {slope[0]:g}, where the gradient is "
+            f"{grad_tanh(slope[0]):.2f}: the ball moves fast."
+        )
+        rows = [("t", 0), ("f'(x_t)", 5), ("abs(x_t - x_0)", 4)]
+        fast = self.on_curve(self.ball(BALL_COLORS[0]), tanh, grad_tanh, slope[0])
+        fast_readout = self.readout(rows)
+        fast_readout.move_to(lay.axes_point(0.05, 0.62), aligned_edge=LEFT + DOWN)
+        values = self._values(slope[0])
+        fast_readout.show(values(0, slope[0]))
+        self.play(FadeIn(fast), FadeIn(fast_readout), run_time=0.5)
+        self.roll(fast, slope, tanh, grad_tanh, fast_readout, values)
+
+        # The same descent on the flat tail crawls
+        self.beat(
+            f"The same learning rate and number of steps from x = {tail[0]:g}, "
+            f"where the gradient is only {grad_tanh(tail[0]):.5f}: "
+            "the ball barely moves."
+        )
+        slow = self.on_curve(self.ball(BALL_COLORS[1]), tanh, grad_tanh, tail[0])
+        slow_readout = self.readout(rows)
+        slow_readout.move_to(lay.axes_point(0.62, 0.08), aligned_edge=LEFT + DOWN)
+        values = self._values(tail[0])
+        slow_readout.show(values(0, tail[0]))
+        self.play(FadeIn(slow), FadeIn(slow_readout), run_time=0.5)
+        self.roll(slow, tail, tanh, grad_tanh, slow_readout, values)
+
+        # Compare the distances
+        ratio = abs(slope[-1] - slope[0]) / abs(tail[-1] - tail[0])
+        self.beat(
+            f"After {len(tail) - 1} steps each, the first ball has travelled "
+            f"about {ratio:,.0f} times as far as the second."
+        )
+        distances = [r.numbers[2] for r in (fast_readout, slow_readout)]
+        self.play(*(Indicate(d, color=self.theme.ink) for d in distances), run_time=1.5)
+        self.wait(0.5)
+
+        # Name it
+        self.beat(
+            "Where the gradient all but vanishes, optimization crawls: "
+            "this is the vanishing gradient problem."
+        )
+        self.play(FadeOut(fast_readout, slow_readout, *formulas), run_time=0.5)
+        self.play(FadeIn(view.annotations), run_time=0.8)
+
+        # The original figure
+        self.beat("This is the figure of the lesson.")
+        self.play(FadeOut(fast, slow), run_time=0.8)
+        self.finish()
+
+    @staticmethod
+    def _values(x0: float):
+        """The readout's row values at step ``t``: t, the gradient, the distance."""
+        return lambda t, x: (t, grad_tanh(x), abs(x - x0))

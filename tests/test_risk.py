@@ -1,0 +1,158 @@
+"""The risk scene: its dynamics, its legend option, its captions and last frame."""
+
+import numpy as np
+import pytest
+from conftest import last_frame
+from manim import tempconfig
+
+from scenes import framematch as fm
+from scenes import params
+from scenes.figures import CORRECTED_RISK_LEGEND, PURPLE, SPECS
+from scenes.landscapes import grad_f, grad_g
+from scenes.mpl_figure import draw_original
+from scenes.risk import Risk
+from scenes.stage import LessonSlide
+
+SPEC = SPECS["risk"]
+BEATS = 7
+
+
+def test_descent_on_g_lands_in_its_minimum():
+    empirical = params.load("risk").paths()["empirical"]
+    assert abs(empirical[-1] - 1.017) < 1e-3
+    assert abs(grad_g(empirical[-1])) < 1e-3
+
+
+def test_f_still_slopes_there_and_its_own_minimum_lies_beyond():
+    paths = params.load("risk").paths()
+    x_g, x_f = paths["empirical"][-1], paths["expected"][-1]
+    assert paths["expected"][0] == x_g
+    assert grad_f(x_g) < -0.5
+    assert abs(x_f - 1.0904) < 1e-3
+    assert x_f - x_g == pytest.approx(0.073, abs=2e-3)
+
+
+def test_huge_learning_rate_diverges():
+    with pytest.raises(params.ParamError, match="risk: learning rate 10.0 diverges"):
+        params.load("risk", {"lr": 10})
+
+
+def test_legend_option_is_validated():
+    assert params.load("risk").legend == "original"
+    env = {"OPTANIM_RISK_LEGEND": "corrected"}
+    assert params.load("risk", environ=env).legend == "corrected"
+    with pytest.raises(params.ParamError, match="unknown legend 'fixed'"):
+        params.load("risk", {"legend": "fixed"})
+
+
+def render(legend: str) -> tuple[np.ndarray, list[str]]:
+    """The last frame at 1280×720 with ``legend``, and the captions of its beats."""
+    captions = []
+
+    def beat(self, caption):
+        captions.append(caption)
+        LessonSlide.beat(self, caption)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OPTANIM_RISK_LEGEND", legend)
+        mp.setattr(Risk, "beat", beat)
+        frame = last_frame(Risk, 1280, 720)
+    return frame, captions
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    with tempconfig({"media_dir": str(tmp_path_factory.mktemp("media"))}):
+        return {legend: render(legend) for legend in params.RISK_LEGENDS}
+
+
+@pytest.fixture(scope="module")
+def originals():
+    corrected = SPEC.with_legend_labels(*CORRECTED_RISK_LEGEND)
+    figures = {"original": SPEC, "corrected": corrected}
+    return {k: fm.figure_rgb(draw_original(s, dpi=300)) for k, s in figures.items()}
+
+
+@pytest.fixture(scope="module")
+def windows():
+    return fm.annotation_windows(draw_original(SPEC, dpi=300))
+
+
+def test_captions_never_contradict_the_legend_on_screen(rendered):
+    words = {
+        "original": tuple(c.label for c in SPEC.curves),
+        "corrected": CORRECTED_RISK_LEGEND,
+    }
+    for legend, (_, captions) in rendered.items():
+        assert len(captions) == BEATS
+        solid = words[legend][0]
+        # Captions name the curves by their look and their risk. The solid
+        # curve's legend words never appear: in the original they are the
+        # training error's, which is the dashed curve.
+        assert not any(solid in c for c in captions)
+        assert any("dashed curve g is the empirical risk" in c for c in captions)
+    assert "calls test error" in rendered["original"][1][-1]  # points out the erratum
+
+
+@pytest.mark.parametrize("legend", params.RISK_LEGENDS)
+def test_last_frame_curves_lie_on_the_originals(rendered, originals, legend):
+    frame, original = rendered[legend][0], originals[legend]
+    ours, theirs = fm.axes_box(frame), fm.axes_box(original)
+    for color in (fm.C0, PURPLE):
+        distance = fm.mean_curve_distance(
+            fm.curve_points(frame, ours, color),
+            fm.curve_points(original, theirs, color),
+        )
+        assert distance < 0.015
+
+
+def test_last_frame_annotations_sit_where_matplotlib_puts_them(
+    rendered, originals, windows
+):
+    frame, original = rendered["original"][0], originals["original"]
+    for window in windows:
+        ours = fm.annotation_marks(frame, fm.axes_box(frame), window)
+        theirs = fm.annotation_marks(original, fm.axes_box(original), window)
+        assert ours.deviation(theirs) < 0.03
+
+
+def ink(img: np.ndarray) -> np.ndarray:
+    """Black ink (text, arrows, ball outlines) inside the axes box, as ``(u, v)``."""
+    box = fm.axes_box(img)
+    rows, cols = np.nonzero(fm.darkness(img) > fm.INK_DARKNESS)
+    u, v = box.normalize(cols, rows)
+    inside = (u > 0.01) & (u < 0.99) & (v > 0.01) & (v < 0.99)
+    return np.column_stack([u[inside], v[inside]])
+
+
+@pytest.mark.parametrize("legend", params.RISK_LEGENDS)
+def test_last_frame_shows_nothing_but_the_figure(rendered, originals, legend):
+    frame, original = rendered[legend][0], originals[legend]
+    ball = fm.line_pixels(frame, "#ff7f0e", 0.1) | fm.line_pixels(frame, "#2ca02c", 0.1)
+    assert not ball.any()
+    assert fm.mean_curve_distance(ink(frame), ink(original)) < 0.005
+
+
+def row_ends(img: np.ndarray, window: fm.Window) -> tuple[float, float]:
+    """Right ends of the ink of the legend's upper and lower rows, in box units."""
+    u, v = ink(img).T
+    inside = (u >= window.u0) & (u <= window.u1) & (v >= window.v0) & (v <= window.v1)
+    middle = (window.v0 + window.v1) / 2
+    return u[inside & (v > middle)].max(), u[inside & (v < middle)].max()
+
+
+def test_corrected_legend_swaps_the_words(rendered, originals):
+    """The label "train error" is the longer one: its row ends further right."""
+    fig = draw_original(SPEC, dpi=300)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    corners = ax.get_legend().get_window_extent().get_points()
+    (u0, v0), (u1, v1) = ax.transAxes.inverted().transform(corners)
+    window = fm.Window(u0, v0, u1, v1)
+    upper, lower = row_ends(originals["original"], window)
+    assert upper - lower > 0.01  # "train error" above "test error"
+    for legend, sign in (("original", 1), ("corrected", -1)):
+        ours = np.subtract(*row_ends(rendered[legend][0], window))
+        theirs = np.subtract(*row_ends(originals[legend], window))
+        assert np.sign(ours) == np.sign(theirs) == sign
+        assert ours == pytest.approx(theirs, abs=0.01)
