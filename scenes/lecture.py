@@ -5,7 +5,7 @@
     optanim clips --format webm -t media/clips/medium/<scene>_alpha.webm
     optanim preview                media/previews/contact_sheet.png
 
-Each is made of :class:`~scenes.cli.Job` renders, so a clip renders once and
+Each is made of :class:`~scenes.jobs.Job` renders, so a clip renders once and
 serves every output at its quality: the lecture's scene clips are also the
 deck's slides. The lecture puts a title card first and a section card before
 each scene (``scenes/cards.py``), rendered by the same command so that all its
@@ -29,18 +29,17 @@ import av
 from scenes import params as scene_params
 from scenes.assemble import Part, join_clips
 from scenes.catalog import SCENES, SceneEntry
-from scenes.cli import (
+from scenes.cli import _positive_int, _size
+from scenes.deck import FORMATS, build_deck
+from scenes.jobs import (
     QUALITIES,
     CliError,
     Job,
-    _positive_int,
-    _size,
     locked,
     pick_scenes,
     run_jobs,
     writable_dir,
 )
-from scenes.deck import FORMATS, build_deck
 
 TITLE = "Optimization and Deep Learning: the challenges"
 CARD = SceneEntry("cards", "Card", "Title and section cards")

@@ -20,10 +20,11 @@ import numpy as np
 import pytest
 from conftest import last_frame
 
-from scenes import cli, doctor, landscapes
+from scenes import cli, doctor, jobs, landscapes
 from scenes import params as scene_params
 from scenes.catalog import BY_NAME
-from scenes.cli import CliError, Job, main
+from scenes.cli import main
+from scenes.jobs import CliError, Job
 from scenes.local_minimum import LocalMinimum
 
 CLI = [sys.executable, "-m", "scenes.cli"]
@@ -150,7 +151,7 @@ def test_read_only_media_dir(tmp_path, capsys, monkeypatch):
         def refuse(dir=None):
             raise PermissionError(13, "Permission denied", str(dir))
 
-        monkeypatch.setattr(cli.tempfile, "TemporaryFile", refuse)
+        monkeypatch.setattr(jobs.tempfile, "TemporaryFile", refuse)
     assert run_main([*RENDER, "--media-dir", str(media)]) == 2
     assert one_error_line(capsys) == (
         f"optanim: error: output directory {media} is not writable: Permission denied"
@@ -196,15 +197,15 @@ def test_estimate_counts_every_descent():
 def test_force_lets_an_absurd_request_through():
     absurd = job(quality="4k", fps=240)
     with pytest.raises(CliError, match="over 120 fps; pass --force"):
-        cli.check_budget(absurd)
-    cli.check_budget(absurd, force=True)
+        jobs.check_budget(absurd)
+    jobs.check_budget(absurd, force=True)
     many = job(overrides={"steps": 10**6})
     started = time.monotonic()
     with pytest.raises(CliError, match=r"refusing an estimated 3,600,180 frames"):
-        cli.check_budget(many)
+        jobs.check_budget(many)
     assert time.monotonic() - started < 1  # priced, not run
-    cli.check_budget(many, force=True)
-    cli.check_budget(job(quality="high"))  # the lecture's own quality passes
+    jobs.check_budget(many, force=True)
+    jobs.check_budget(job(quality="high"))  # the lecture's own quality passes
     args = cli.build_parser().parse_args(
         [*RENDER, "-q", "4k", "--fps", "240", "--force"]
     )
@@ -256,7 +257,7 @@ def test_a_failed_render_names_the_doctor(monkeypatch, tmp_path):
     fail = [sys.executable, "-c", "raise SystemExit(3)"]
     monkeypatch.setattr(Job, "command", lambda self, temp: fail)
     with pytest.raises(CliError, match=r"exit 3\).*'optanim doctor' checks the system"):
-        cli.run_job(job(), tmp_path / "log")
+        jobs.run_job(job(), tmp_path / "log")
     assert {p.name for p in job().folder.iterdir()} == {".LocalMinimum.lock"}
 
 
