@@ -68,9 +68,7 @@ def _jobs(args, still: bool = False) -> list[Job]:
     if overrides:  # named as the user typed them, before they become variables
         scene_params.load(scenes[0].name, overrides, dynamics=False)
     media = writable_dir(Path(args.media_dir))
-    video = {"fps": getattr(args, "fps", None)} | {
-        "resolution": getattr(args, "resolution", None)
-    }
+    video = {"fps": args.fps, "resolution": args.resolution}
     return [
         Job(s, args.quality, media, overrides, args.theme, still, **video)
         for s in scenes
@@ -114,6 +112,30 @@ def cmd_stills(args) -> None:
     print(f"side-by-side sheet -> {sheet}")
 
 
+def add_render_options(p, quality: str | None = "high", video: bool = True) -> None:
+    """The options every rendering command shares. ``quality=None`` means the
+    command picks its default; ``video=False`` leaves out quality and frame rate
+    for commands that only take last frames."""
+    if video:
+        p.add_argument(
+            "-q",
+            "--quality",
+            choices=QUALITIES,
+            default=quality,
+            help=f"default: {quality}" if quality else None,
+        )
+        p.add_argument("--fps", type=_positive_int, help="default: the quality's")
+    p.add_argument("--resolution", type=_size, help=argparse.SUPPRESS)
+    p.add_argument("--theme", choices=scene_params.THEMES)
+    p.add_argument("-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1)
+    p.add_argument("--media-dir", default="media")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="render even what the up-front estimate calls absurd",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="optanim", description=__doc__.split("\n")[0].split(": ", 1)[1]
@@ -125,14 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("params", help="parameters and their current values")
     p.add_argument("scenes", nargs="*")
     p.set_defaults(func=cmd_params)
-    for name, func, default_q, text in (
-        ("render", cmd_render, "high", "render scenes to MP4 with subtitles"),
-        ("stills", cmd_stills, "high", "last frames beside the originals"),
+    for name, func, text in (
+        ("render", cmd_render, "render scenes to MP4 with subtitles"),
+        ("stills", cmd_stills, "last frames beside the originals"),
     ):
         p = sub.add_parser(name, help=text)
         p.add_argument("scenes", nargs="*", metavar="SCENE", help="default: all")
-        p.add_argument("-q", "--quality", choices=QUALITIES, default=default_q)
-        p.add_argument("--theme", choices=scene_params.THEMES)
+        add_render_options(p)
         p.add_argument(
             "--set",
             action="append",
@@ -140,17 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="KEY=VALUE",
             help="override a scene parameter (see 'optanim params')",
         )
-        p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-        p.add_argument("--media-dir", default="media")
         p.set_defaults(func=func)
-        if name == "render":
-            p.add_argument("--fps", type=_positive_int, help="default: the quality's")
-            p.add_argument("--resolution", type=_size, help=argparse.SUPPRESS)
-            p.add_argument(
-                "--force",
-                action="store_true",
-                help="render even what the up-front estimate calls absurd",
-            )
     from scenes import lecture  # the lecture's outputs: lecture, slides, clips, preview
 
     lecture.add_commands(sub)

@@ -523,6 +523,15 @@ def annotation_marks(img, box: Box, windows: AnnotationWindows) -> AnnotationMar
 # -- 3D wireframes -------------------------------------------------------------
 
 
+def ink_points(img, margin: float = 0.01) -> np.ndarray:
+    """Black ink (text, arrows, outlines) inside the axes box, as ``(u, v)``."""
+    box = axes_box(img)
+    rows, cols = np.nonzero(darkness(img) > INK_DARKNESS)
+    u, v = box.normalize(cols, rows)
+    inside = (u > margin) & (u < 1 - margin) & (v > margin) & (v < 1 - margin)
+    return np.column_stack([u[inside], v[inside]])
+
+
 def _bounding_box(mask: np.ndarray) -> Box:
     rows, cols = np.nonzero(mask)
     if len(rows) == 0:

@@ -248,10 +248,17 @@ def _stop_children() -> None:
         child.terminate()
 
 
-def _write_atomic(path: Path, text: str) -> None:
+@contextmanager
+def written_in_place(path: Path):
+    """Yields a temporary name beside ``path`` to write to: renamed to ``path``
+    when the block succeeds, removed when it fails, so that ``path`` is always
+    either the old file or the whole new one."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    temp.write_text(text)
-    temp.replace(path)
+    try:
+        yield temp
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def run_job(job: Job, log: Path) -> str:
@@ -307,7 +314,8 @@ def run_job(job: Job, log: Path) -> str:
             if subtitles.exists():
                 subtitles.replace(job.output.with_suffix(".srt"))
             rendered.replace(job.output)
-            _write_atomic(stamp, key)
+            with written_in_place(stamp) as temp_stamp:
+                temp_stamp.write_text(key)
         finally:
             for leftover in job.folder.glob(temp + ".*"):
                 leftover.unlink()

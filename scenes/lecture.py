@@ -15,11 +15,9 @@ and the output says so.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -29,16 +27,16 @@ import av
 from scenes import params as scene_params
 from scenes.assemble import Part, join_clips
 from scenes.catalog import SCENES, SceneEntry
-from scenes.cli import _positive_int, _size
+from scenes.cli import add_render_options
 from scenes.deck import FORMATS, build_deck
 from scenes.jobs import (
-    QUALITIES,
     CliError,
     Job,
     locked,
     pick_scenes,
     run_jobs,
     writable_dir,
+    written_in_place,
 )
 
 TITLE = "Optimization and Deep Learning: the challenges"
@@ -61,15 +59,6 @@ def scene_jobs(args, scenes: list[SceneEntry], **kwargs) -> list[Job]:
     media = writable_dir(Path(args.media_dir))
     video = {"fps": args.fps, "resolution": args.resolution} | kwargs
     return [Job(s, args.quality, media, {}, args.theme, **video) for s in scenes]
-
-
-def _replace_with_copy(src: Path, dst: Path) -> None:
-    temp = dst.with_name(f".{dst.name}.{os.getpid()}.part")
-    try:
-        shutil.copyfile(src, temp)
-        os.replace(temp, dst)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 # -- the lecture ----------------------------------------------------------------
@@ -132,7 +121,8 @@ def build_once(out: Path, sources: list[str], build, also=()) -> str:
         if made and stamp.read_text() == key:
             return "up to date"
         build()
-        stamp.write_text(key)
+        with written_in_place(stamp) as temp:
+            temp.write_text(key)
     return "built"
 
 
@@ -183,7 +173,8 @@ def cmd_clips(args) -> None:
     for job in jobs:
         alpha = "_alpha" if args.transparent else ""
         clip = folder / f"{job.scene.name}{alpha}.{args.format}"
-        _replace_with_copy(job.output, clip)
+        with written_in_place(clip) as temp:
+            shutil.copyfile(job.output, temp)
         print(f"clip: {clip.stat().st_size / 1e6:.1f} MB -> {clip}", flush=True)
 
 
@@ -227,24 +218,17 @@ def cmd_preview(args) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     frames = [Image.open(job.output) for job in jobs]
     for scene, frame in zip(scenes, frames, strict=True):
-        _save_png(frame, folder / f"{scene.name}.png")
+        with written_in_place(folder / f"{scene.name}.png") as temp:
+            frame.save(temp, format="PNG")
     labels = [f"{SCENES.index(s) + 1}. {s.title}" for s in scenes]
     sheet = folder / "contact_sheet.png"
-    _save_png(contact_sheet(frames, labels), sheet)
+    with written_in_place(sheet) as temp:
+        contact_sheet(frames, labels).save(temp, format="PNG")
     print(
         f"preview: {len(frames)} last frame(s) in "
         f"{time.monotonic() - started:.1f} s -> {sheet}",
         flush=True,
     )
-
-
-def _save_png(image, path: Path) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        image.save(temp, format="PNG")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 # -- the command line -----------------------------------------------------------
@@ -266,23 +250,7 @@ def add_commands(sub) -> None:
             )
         if name == "slides":
             p.add_argument("--to", choices=FORMATS, default="html")
-        if name != "preview":  # previews are the last frames at low quality
-            default = None if name == "clips" else "high"
-            p.add_argument(
-                "-q",
-                "--quality",
-                choices=QUALITIES,
-                default=default,
-                help="default: " + (default or "medium; low for gif"),
-            )
-            p.add_argument("--fps", type=_positive_int, help="default: the quality's")
-        p.add_argument("--resolution", type=_size, help=argparse.SUPPRESS)
-        p.add_argument("--theme", choices=scene_params.THEMES)
-        p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-        p.add_argument("--media-dir", default="media")
-        p.add_argument(
-            "--force",
-            action="store_true",
-            help="render even what the up-front estimate calls absurd",
-        )
+        # Previews are last frames at low quality; clips pick theirs by format.
+        quality = None if name == "clips" else "high"
+        add_render_options(p, quality, video=name != "preview")
         p.set_defaults(func=func)

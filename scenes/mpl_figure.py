@@ -10,8 +10,6 @@ True
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -62,12 +60,3 @@ def _draw_3d(fig: Figure, spec: FigureSpec) -> None:
     ax.set_zticks(view.ticks)
     ax.set_xlabel(spec.xlabel)
     ax.set_ylabel(spec.ylabel)
-
-
-def save_original(spec: FigureSpec, path: Path, width_px: int) -> Path:
-    """Write the original as a PNG ``width_px`` wide, atomically."""
-    fig = draw_original(spec, dpi=width_px / spec.figsize[0])
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, format="png")
-    tmp.replace(path)
-    return path

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from scenes import framematch
 from scenes.figures import SPECS, FigureSpec
+from scenes.jobs import written_in_place
 from scenes.mpl_figure import draw_original
 
 
@@ -40,16 +41,6 @@ def original_rgb(spec: FigureSpec, width_px: int) -> np.ndarray:
     return framematch.figure_rgb(draw_original(spec, dpi=width_px / spec.figsize[0]))
 
 
-def _save_png(image: np.ndarray | Figure, path: Path) -> Path:
-    temp = path.with_name(f".{path.name}.part")
-    if isinstance(image, Figure):
-        image.savefig(temp, format="png")
-    else:
-        matplotlib.image.imsave(temp, image, format="png")
-    temp.replace(path)
-    return path
-
-
 def write_stills(jobs, width_px: int) -> Path:
     """Writes each job's original beside its still, and one sheet of all pairs.
 
@@ -62,7 +53,9 @@ def write_stills(jobs, width_px: int) -> Path:
         frame = matplotlib.image.imread(job.output)[..., :3]
         frame = (frame * 255).round().astype(np.uint8)
         original = original_rgb(spec, width_px // 2)
-        _save_png(original, job.output.with_name(job.output.stem + "_original.png"))
+        beside = job.output.with_name(job.output.stem + "_original.png")
+        with written_in_place(beside) as temp:
+            matplotlib.image.imsave(temp, original, format="png")
         light = frame[0, 0].mean() > 127  # the comparison reads a white page
         caption = (
             measure(spec, frame, original) if light else "dark theme: not measured"
@@ -84,4 +77,7 @@ def write_stills(jobs, width_px: int) -> Path:
             ax.set_yticks([])
     folder = jobs[0].media / "stills"
     folder.mkdir(parents=True, exist_ok=True)
-    return _save_png(sheet, folder / f"side_by_side_{jobs[0].quality}.png")
+    out = folder / f"side_by_side_{jobs[0].quality}.png"
+    with written_in_place(out) as temp:
+        sheet.savefig(temp, format="png")
+    return out

@@ -6,16 +6,12 @@ import sys
 
 import av
 import pytest
-from conftest import last_frame
 from manim_slides.config import PresentationConfig
 
-from scenes import framematch as fm
 from scenes import params
 from scenes.catalog import BY_NAME
 from scenes.figures import SPECS
 from scenes.landscapes import grad_f
-from scenes.local_minimum import LocalMinimum
-from scenes.mpl_figure import draw_original
 
 SPEC = SPECS["local_minimum"]
 BEATS = 5
@@ -33,36 +29,6 @@ def test_overrides_come_from_the_environment_and_toml(tmp_path):
     env = {"OPTANIM_LOCAL_MINIMUM_STEPS": "50"}
     p = params.load("local_minimum", environ=env)
     assert (p.lr, p.steps) == (0.04, 50)
-
-
-@pytest.fixture(scope="module")
-def frames():
-    frame = last_frame(LocalMinimum, 1280, 720)
-    fig = draw_original(SPEC, dpi=300)
-    return frame, fm.figure_rgb(fig), fm.annotation_windows(fig)
-
-
-def test_last_frame_curve_lies_on_the_originals(frames):
-    frame, original, _ = frames
-    distance = fm.mean_curve_distance(
-        fm.curve_points(frame, fm.axes_box(frame)),
-        fm.curve_points(original, fm.axes_box(original)),
-    )
-    assert distance < 0.015
-
-
-def test_last_frame_annotations_sit_where_matplotlib_puts_them(frames):
-    frame, original, windows = frames
-    for window in windows:
-        ours = fm.annotation_marks(frame, fm.axes_box(frame), window)
-        theirs = fm.annotation_marks(original, fm.axes_box(original), window)
-        assert ours.deviation(theirs) < 0.03
-
-
-def test_last_frame_shows_nothing_but_the_figure(frames):
-    frame, _, _ = frames
-    ball = fm.line_pixels(frame, "#ff7f0e", 0.1) | fm.line_pixels(frame, "#2ca02c", 0.1)
-    assert not ball.any()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from manim import tempconfig
 
 from scenes import framematch as fm
 from scenes import params
-from scenes.figures import CORRECTED_RISK_LEGEND, PURPLE, SPECS
+from scenes.figures import CORRECTED_RISK_LEGEND, SPECS
 from scenes.landscapes import grad_f, grad_g
 from scenes.mpl_figure import draw_original
 from scenes.risk import Risk
@@ -73,11 +73,6 @@ def originals():
     return {k: fm.figure_rgb(draw_original(s, dpi=300)) for k, s in figures.items()}
 
 
-@pytest.fixture(scope="module")
-def windows():
-    return fm.annotation_windows(draw_original(SPEC, dpi=300))
-
-
 def test_captions_never_contradict_the_legend_on_screen(rendered):
     words = {
         "original": tuple(c.label for c in SPEC.curves),
@@ -94,48 +89,9 @@ def test_captions_never_contradict_the_legend_on_screen(rendered):
     assert "calls test error" in rendered["original"][1][-1]  # points out the erratum
 
 
-@pytest.mark.parametrize("legend", params.RISK_LEGENDS)
-def test_last_frame_curves_lie_on_the_originals(rendered, originals, legend):
-    frame, original = rendered[legend][0], originals[legend]
-    ours, theirs = fm.axes_box(frame), fm.axes_box(original)
-    for color in (fm.C0, PURPLE):
-        distance = fm.mean_curve_distance(
-            fm.curve_points(frame, ours, color),
-            fm.curve_points(original, theirs, color),
-        )
-        assert distance < 0.015
-
-
-def test_last_frame_annotations_sit_where_matplotlib_puts_them(
-    rendered, originals, windows
-):
-    frame, original = rendered["original"][0], originals["original"]
-    for window in windows:
-        ours = fm.annotation_marks(frame, fm.axes_box(frame), window)
-        theirs = fm.annotation_marks(original, fm.axes_box(original), window)
-        assert ours.deviation(theirs) < 0.03
-
-
-def ink(img: np.ndarray) -> np.ndarray:
-    """Black ink (text, arrows, ball outlines) inside the axes box, as ``(u, v)``."""
-    box = fm.axes_box(img)
-    rows, cols = np.nonzero(fm.darkness(img) > fm.INK_DARKNESS)
-    u, v = box.normalize(cols, rows)
-    inside = (u > 0.01) & (u < 0.99) & (v > 0.01) & (v < 0.99)
-    return np.column_stack([u[inside], v[inside]])
-
-
-@pytest.mark.parametrize("legend", params.RISK_LEGENDS)
-def test_last_frame_shows_nothing_but_the_figure(rendered, originals, legend):
-    frame, original = rendered[legend][0], originals[legend]
-    ball = fm.line_pixels(frame, "#ff7f0e", 0.1) | fm.line_pixels(frame, "#2ca02c", 0.1)
-    assert not ball.any()
-    assert fm.mean_curve_distance(ink(frame), ink(original)) < 0.005
-
-
 def row_ends(img: np.ndarray, window: fm.Window) -> tuple[float, float]:
     """Right ends of the ink of the legend's upper and lower rows, in box units."""
-    u, v = ink(img).T
+    u, v = fm.ink_points(img).T
     inside = (u >= window.u0) & (u <= window.u1) & (v >= window.v0) & (v <= window.v1)
     middle = (window.v0 + window.v1) / 2
     return u[inside & (v > middle)].max(), u[inside & (v < middle)].max()

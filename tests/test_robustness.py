@@ -113,7 +113,7 @@ BAD_INPUT = [  # id, argv, environment, optanim.toml, expected part of the messa
     ("fps not a number", [*RENDER, "--fps", "fast"], {}, None,
      "argument --fps: not a whole number: 'fast'"),
     ("jobs not a number", [*RENDER, "-j", "many"], {}, None,
-     "argument -j/--jobs: invalid int value: 'many'"),
+     "argument -j/--jobs: not a whole number: 'many'"),
     ("a million steps", [*RENDER, "--set", "steps=1000000"], {}, None,
      "local_minimum: refusing an estimated 14,400,720 frames (66.7 h at 60 fps, "
      "1920x1080): over 20 min of video and over 100,000 frames; pass --force"),
