@@ -6,6 +6,14 @@ PYTHON ?= python3
 QUALITY ?= high
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RENDER_PACKAGES := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core
+# What building pycairo and manimpango needs, asked of $(PYTHON) itself: a venv
+# with pip, a C compiler and Python's headers.
+PYTHON_PACKAGES := \
+	$(shell $(PYTHON) -c 'import ensurepip' 2>/dev/null || echo python3-venv) \
+	$(shell command -v cc >/dev/null || echo build-essential) \
+	$(shell $(PYTHON) -c 'import os, sysconfig; \
+		assert os.path.exists(sysconfig.get_path("include") + "/Python.h")' \
+		2>/dev/null || echo python3-dev)
 TEST_PACKAGES := chromium nodejs npm
 VENV := .venv/.installed
 
@@ -21,7 +29,7 @@ define apt_install
 endef
 
 system:
-	$(call apt_install,$(RENDER_PACKAGES))
+	$(call apt_install,$(RENDER_PACKAGES) $(PYTHON_PACKAGES))
 
 system-test: system
 	$(call apt_install,$(filter-out $(if $(shell command -v npm),nodejs npm),$(TEST_PACKAGES)))
