@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import cairo
 import manim
@@ -53,3 +57,41 @@ def last_frame(scene_cls, width: int = 854, height: int = 480) -> np.ndarray:
         scene = scene_cls()
         scene.render()
         return scene.renderer.get_frame()[..., :3].copy()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECK_DECK = ROOT / "tests" / "browser" / "check_deck.mjs"
+needs_browser = pytest.mark.skipif(
+    not (ROOT / "node_modules" / "playwright-core").is_dir()
+    or not Path("/usr/bin/chromium").is_file(),
+    reason="needs node_modules/playwright-core (`npm ci`) and /usr/bin/chromium",
+)
+
+
+def check_deck(html: Path) -> dict:
+    """What headless Chromium, with every non-``file:`` request blocked, reports
+    of an HTML deck: readiness, slide count and notes, the arrow key, the video."""
+    done = subprocess.run(
+        ["node", str(CHECK_DECK), str(html)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def render_tiny(folder: Path, entry) -> Path:
+    """Renders a catalog scene with ``manim`` itself at 160×90 and 5 fps, in
+    ``folder``; returns the folder of its MP4 and subtitles."""
+    cmd = [sys.executable, "-m", "manim", "render", "-r", "160,90", "--fps", "5",
+           "--disable_caching", "--media_dir", str(folder / "media"),
+           str(entry.path), entry.cls]  # fmt: skip
+    subprocess.run(cmd, cwd=folder, check=True, capture_output=True)
+    return folder / "media" / "videos" / entry.name / "90p5"
+
+
+def srt_texts(path: Path) -> list[str]:
+    """The text of each subtitle in an ``.srt`` file, in order."""
+    blocks = [b for b in path.read_text().split("\n\n") if b.strip()]
+    return ["\n".join(b.splitlines()[2:]) for b in blocks]

@@ -12,7 +12,6 @@ deck) and Pillow (the contact sheet).
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import shutil
@@ -29,6 +28,7 @@ import numpy as np
 import pptx
 import pytest
 import srt
+from conftest import check_deck, needs_browser
 from manim_slides.config import PresentationConfig
 from PIL import Image
 
@@ -219,21 +219,9 @@ def test_a_slide_per_beat_with_its_caption_as_notes(lecture: Path, media: Path):
         assert all(s.file.is_file() for s in slides)
 
 
-@pytest.mark.skipif(
-    not (ROOT / "node_modules" / "playwright-core").is_dir()
-    or not Path("/usr/bin/chromium").is_file(),
-    reason="needs node_modules/playwright-core (`npm ci`) and /usr/bin/chromium",
-)
+@needs_browser
 def test_html_deck_plays_offline_in_chromium(deck, media: Path):
-    html = deck("html")
-    result = subprocess.run(
-        ["node", str(ROOT / "tests" / "browser" / "check_deck.mjs"), str(html)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = check_deck(deck("html"))
     assert report["ready"], report
     assert report["notes"] == all_captions(media)
     assert report["total"] == len(report["notes"])

@@ -7,7 +7,6 @@ blocked, by ``tests/browser/check_deck.mjs`` (``playwright-core`` from
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -16,15 +15,13 @@ from pathlib import Path
 
 import pptx
 import pytest
+from conftest import check_deck, needs_browser
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
 from scenes.deck import REVEAL_DIR, build_deck
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECK_DECK = ROOT / "tests" / "browser" / "check_deck.mjs"
-PLAYWRIGHT = ROOT / "node_modules" / "playwright-core"
-CHROMIUM = Path("/usr/bin/chromium")
 
 SCENE = "TinyDeck"
 NOTES = ["A dot appears.", "It moves right.", "It moves up."]
@@ -93,19 +90,9 @@ def test_html_deck_is_self_contained(html_deck: Path):
     assert "<title>Tiny deck</title>" in html_deck.read_text()
 
 
-@pytest.mark.skipif(
-    not PLAYWRIGHT.is_dir() or not CHROMIUM.is_file(),
-    reason="needs node_modules/playwright-core (`npm ci`) and /usr/bin/chromium",
-)
+@needs_browser
 def test_html_deck_plays_offline_in_chromium(html_deck: Path):
-    result = subprocess.run(
-        ["node", str(CHECK_DECK), str(html_deck)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = check_deck(html_deck)
     assert report["ready"], report
     assert report["total"] == len(NOTES)
     assert report["notes"] == NOTES

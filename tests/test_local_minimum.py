@@ -1,11 +1,10 @@
-"""The local-minimum scene: its dynamics, its last frame, and one real render."""
+"""The local-minimum scene: its dynamics, its parameters and one real render.
 
-import json
-import subprocess
-import sys
+Its last frame is checked against the original in test_end_frames.py."""
 
 import av
 import pytest
+from conftest import render_tiny, srt_texts
 from manim_slides.config import PresentationConfig
 
 from scenes import params
@@ -34,16 +33,12 @@ def test_overrides_come_from_the_environment_and_toml(tmp_path):
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("render")
-    cmd = [sys.executable, "-m", "manim", "render", "-r", "160,90", "--fps", "5",
-           "--disable_caching", "--media_dir", str(folder / "media"),
-           str(BY_NAME["local_minimum"].path), "LocalMinimum"]  # fmt: skip
-    subprocess.run(cmd, cwd=folder, check=True, capture_output=True)
-    return folder
+    return folder, render_tiny(folder, BY_NAME["local_minimum"])
 
 
 def test_real_render_is_a_playable_mp4(rendered):
-    (video,) = rendered.glob("media/videos/local_minimum/*/LocalMinimum.mp4")
-    with av.open(str(video)) as container:
+    _, videos = rendered
+    with av.open(str(videos / "LocalMinimum.mp4")) as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
         assert (stream.width, stream.height) == (160, 90)
@@ -56,12 +51,8 @@ def test_real_render_is_a_playable_mp4(rendered):
 
 
 def test_real_render_leaves_one_slide_and_one_caption_per_beat(rendered):
-    slides = PresentationConfig.from_file(rendered / "slides" / "LocalMinimum.json")
+    folder, videos = rendered
+    slides = PresentationConfig.from_file(folder / "slides" / "LocalMinimum.json")
     assert len(slides.slides) == BEATS
     assert all(slide.notes for slide in slides.slides)
-    (srt,) = rendered.glob("media/videos/local_minimum/*/LocalMinimum.srt")
-    captions = [block for block in srt.read_text().split("\n\n") if block.strip()]
-    assert len(captions) == BEATS
-    notes = [s.notes for s in slides.slides]
-    assert [c.splitlines()[2] for c in captions] == notes
-    json.loads((rendered / "slides" / "LocalMinimum.json").read_text())
+    assert srt_texts(videos / "LocalMinimum.srt") == [s.notes for s in slides.slides]

@@ -1,12 +1,9 @@
 """The 3D saddle scene: its dynamics, its projection, its last frame, one render."""
 
-import subprocess
-import sys
-
 import av
 import numpy as np
 import pytest
-from conftest import last_frame
+from conftest import last_frame, render_tiny, srt_texts
 from manim_slides.config import PresentationConfig
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from mpl_toolkits.mplot3d import proj3d
@@ -176,16 +173,12 @@ def test_last_frame_shows_nothing_but_the_figure(frames):
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("render")
-    cmd = [sys.executable, "-m", "manim", "render", "-r", "160,90", "--fps", "5",
-           "--disable_caching", "--media_dir", str(folder / "media"),
-           str(BY_NAME["saddle_3d"].path), "Saddle3D"]  # fmt: skip
-    subprocess.run(cmd, cwd=folder, check=True, capture_output=True)
-    return folder
+    return folder, render_tiny(folder, BY_NAME["saddle_3d"])
 
 
 def test_real_render_is_a_playable_mp4(rendered):
-    (video,) = rendered.glob("media/videos/saddle_3d/*/Saddle3D.mp4")
-    with av.open(str(video)) as container:
+    _, videos = rendered
+    with av.open(str(videos / "Saddle3D.mp4")) as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
         assert (stream.width, stream.height) == (160, 90)
@@ -198,8 +191,7 @@ def test_real_render_is_a_playable_mp4(rendered):
 
 
 def test_real_render_leaves_one_slide_and_one_caption_per_beat(rendered):
-    slides = PresentationConfig.from_file(rendered / "slides" / "Saddle3D.json")
+    folder, videos = rendered
+    slides = PresentationConfig.from_file(folder / "slides" / "Saddle3D.json")
     assert len(slides.slides) == BEATS
-    (srt,) = rendered.glob("media/videos/saddle_3d/*/Saddle3D.srt")
-    captions = [block for block in srt.read_text().split("\n\n") if block.strip()]
-    assert [c.splitlines()[2] for c in captions] == [s.notes for s in slides.slides]
+    assert srt_texts(videos / "Saddle3D.srt") == [s.notes for s in slides.slides]
