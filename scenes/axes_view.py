@@ -120,7 +120,7 @@ class FigureLayout:
         u = (np.asarray(x, dtype=float) - x0) / (x1 - x0)
         v = (np.asarray(y, dtype=float) - y0) / (y1 - y0)
         lo, hi = self.box
-        pts = np.stack(
+        return np.stack(
             [
                 lo[0] + (hi[0] - lo[0]) * u,
                 lo[1] + (hi[1] - lo[1]) * v,
@@ -128,7 +128,6 @@ class FigureLayout:
             ],
             axis=-1,
         )
-        return pts
 
     def normal(self, x: float, slope: float) -> np.ndarray:
         """Unit normal, pointing up, of a curve with data ``slope`` at ``x``."""
@@ -152,21 +151,19 @@ def label(text: str, layout: FigureLayout, color: str, size_pt: float = fig.FONT
     return Text(text, font=fig.FONT, font_size=font_size, color=color)
 
 
-def baseline_y(text: Text, em: float) -> float:
-    """The y of ``text``'s baseline, read off its first flat-footed letter."""
+def baseline_y(text: Text) -> float:
+    """The y of ``text``'s baseline, read off its first flat-footed letter, or
+    the bottom of its ink when it has none."""
     letters = [c for c in text.text if not c.isspace()]
     for char, glyph in zip(letters, text.submobjects, strict=False):
         if char in _FLAT_FOOT:
             return glyph.get_bottom()[1]
-    return text.get_bottom()[1] + (
-        _DESCENT * em if text.text.lower() != text.text else 0
-    )
+    return text.get_bottom()[1]
 
 
-def place_at_baseline(text: Text, anchor: np.ndarray, layout: FigureLayout) -> Text:
+def place_at_baseline(text: Text, anchor: np.ndarray) -> Text:
     """Moves ``text`` so that its left end sits on its baseline at ``anchor``."""
-    em = layout.pt(fig.FONT_SIZE)
-    dy = anchor[1] - baseline_y(text, em)
+    dy = anchor[1] - baseline_y(text)
     return text.shift(np.array([anchor[0] - text.get_left()[0], dy, 0.0]))
 
 
@@ -210,12 +207,10 @@ class FigureView(VGroup):
         gap = lay.pt(fig.LABEL_PAD) + (_ASCENT + _DESCENT) * em
         xlabel = label(spec.xlabel, lay, ink)
         baseline = labels[: len(spec.xticks)].get_bottom()[1] - gap
-        xlabel.shift(UP * (baseline - baseline_y(xlabel, em)))
+        xlabel.shift(UP * (baseline - baseline_y(xlabel)))
         xlabel.set_x((lo[0] + hi[0]) / 2)
         ylabel = label(spec.ylabel, lay, ink)
-        below = (
-            baseline_y(ylabel, em) - ylabel.get_bottom()[1]
-        )  # ink under the baseline
+        below = baseline_y(ylabel) - ylabel.get_bottom()[1]  # ink under the baseline
         ylabel.rotate(np.pi / 2)
         baseline = (
             labels[len(spec.xticks) :].get_left()[0]
@@ -257,10 +252,9 @@ class FigureView(VGroup):
         """Text at ``xytext`` (left, baseline) and a ``->`` arrow to ``xy``."""
         lay = self.layout
         em = lay.pt(fig.FONT_SIZE)
-        text = place_at_baseline(
-            label(a.text, lay, self.theme.ink), lay.c2p(*a.xytext), lay
-        )
-        base = lay.c2p(*a.xytext)[1]
+        anchor = lay.c2p(*a.xytext)
+        text = place_at_baseline(label(a.text, lay, self.theme.ink), anchor)
+        base = anchor[1]
         # matplotlib's text box, padded by 2 pt: the arrow leaves it from its centre.
         pad = lay.pt(2)
         x0, x1 = text.get_left()[0] - pad, text.get_right()[0] + pad

@@ -88,7 +88,7 @@ class Job:
     def slides_dir(self) -> Path:
         """Where manim-slides writes this render's slides: one folder per size,
         frame rate and format, as slide files of all of them share names."""
-        folder = f"{self.size[1]}p{self.frame_rate}{self._variant}"
+        folder = f"{self.size[1]}p{self.frame_rate}{self.variant}"
         return self.media / "slides" / folder
 
     @property
@@ -118,10 +118,10 @@ class Job:
     @property
     def output(self) -> Path:
         suffix = ".png" if self.still else f".{self.format}"
-        return self.folder / f"{self.scene.cls}{self._variant}{suffix}"
+        return self.folder / f"{self.scene.cls}{self.variant}{suffix}"
 
     @property
-    def _variant(self) -> str:
+    def variant(self) -> str:
         if self.still:
             return f"_{self.quality}"
         variant = "" if self.format == "mp4" else f"_{self.format}"
@@ -277,9 +277,9 @@ def run_job(job: Job, log: Path) -> str:
             return "up to date"
         # Under the lock no other render of this output runs: a part file here
         # is what a killed render left.
-        for stale in job.folder.glob(f".{job.scene.cls}{job._variant}.*.part*"):
+        for stale in job.folder.glob(f".{job.scene.cls}{job.variant}.*.part*"):
             stale.unlink(missing_ok=True)
-        temp = f".{job.scene.cls}{job._variant}.{os.getpid()}.part"
+        temp = f".{job.scene.cls}{job.variant}.{os.getpid()}.part"
         log.parent.mkdir(parents=True, exist_ok=True)
         rendered = job.folder / (temp + job.output.suffix)
         (job.folder / f"{temp}.cfg").write_text(job.manim_config())
@@ -374,7 +374,7 @@ def run_jobs(jobs: list[Job], workers: int, force: bool = False) -> None:
     def one(job: Job) -> None:
         begin = time.monotonic()
         print(f"  … {job.name}: rendering at {job.quality}", flush=True)
-        variant = "" if job.still else job._variant
+        variant = "" if job.still else job.variant
         log = job.media / "logs" / f"{job.name}_{job.quality}{variant}.log"
         outcome = run_job(job, log)
         finished.append(job)

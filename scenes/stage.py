@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,12 @@ from scenes.axes_view import THEMES, FigureLayout, FigureView, label
 
 BALL_COLORS = ("#ff7f0e", "#2ca02c")  # matplotlib's C1 and C2
 FRAMES_AHEAD = 4  # of the encoder: enough to keep it busy, and 32 MB at 1080p
+
+
+@cache
+def _typst_height(char: str) -> float:
+    """Height of ``char`` set by Typst at manim's default font size."""
+    return MathTypst(char, font_size=48).height
 
 
 class LessonSlide(Slide):
@@ -118,7 +125,7 @@ class LessonSlide(Slide):
         """A formula set by Typst, at ``size_pt`` points of the original figure."""
         em = self.layout.pt(size_pt)
         formula = MathTypst(typst, color=self.theme.ink, font_size=48)
-        return formula.scale(em / MathTypst("x", font_size=48).height * 0.45)
+        return formula.scale(em / _typst_height("x") * 0.45)
 
     def ball(self, color: str, radius_pt: float = 4.5) -> Circle:
         return Circle(
@@ -202,7 +209,7 @@ class Readout(VGroup):
         self.axis_height = glyphs["\u2212"].get_center()[1] - baseline
         self.decimals = [d for _, d in rows]
         self.names = VGroup()
-        scale = em * 0.7 / MathTypst("0", font_size=48).height
+        scale = em * 0.7 / _typst_height("0")
         for i, (name, _) in enumerate(rows):
             tex = MathTypst(name + " =", color=color, font_size=48).scale(scale)
             tex.shift(-self._equals(tex).get_right() + DOWN * 1.6 * em * i)
