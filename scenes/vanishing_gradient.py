@@ -39,14 +39,7 @@ class VanishingGradient(LessonSlide):
             f"Gradient descent from x = {slope[0]:g}, where the gradient is "
             f"{grad_tanh(slope[0]):.2f}: the ball moves fast."
         )
-        rows = [("t", 0), ("f'(x_t)", 5), ("abs(x_t - x_0)", 4)]
-        fast = self.on_curve(self.ball(BALL_COLORS[0]), tanh, grad_tanh, slope[0])
-        fast_readout = self.readout(rows)
-        fast_readout.move_to(lay.axes_point(0.05, 0.62), aligned_edge=LEFT + DOWN)
-        values = self._values(slope[0])
-        fast_readout.show(values(0, slope[0]))
-        self.play(FadeIn(fast), FadeIn(fast_readout), run_time=0.5)
-        self.roll(fast, slope, tanh, grad_tanh, fast_readout, values)
+        fast, fast_readout = self._descend(slope, BALL_COLORS[0], (0.05, 0.62))
 
         # The same descent on the flat tail crawls
         self.beat(
@@ -54,13 +47,7 @@ class VanishingGradient(LessonSlide):
             f"where the gradient is only {grad_tanh(tail[0]):.5f}: "
             "the ball barely moves."
         )
-        slow = self.on_curve(self.ball(BALL_COLORS[1]), tanh, grad_tanh, tail[0])
-        slow_readout = self.readout(rows)
-        slow_readout.move_to(lay.axes_point(0.62, 0.08), aligned_edge=LEFT + DOWN)
-        values = self._values(tail[0])
-        slow_readout.show(values(0, tail[0]))
-        self.play(FadeIn(slow), FadeIn(slow_readout), run_time=0.5)
-        self.roll(slow, tail, tanh, grad_tanh, slow_readout, values)
+        slow, slow_readout = self._descend(tail, BALL_COLORS[1], (0.62, 0.08))
 
         # Compare the distances
         ratio = abs(slope[-1] - slope[0]) / abs(tail[-1] - tail[0])
@@ -85,7 +72,17 @@ class VanishingGradient(LessonSlide):
         self.play(FadeOut(fast, slow), run_time=0.8)
         self.finish()
 
-    @staticmethod
-    def _values(x0: float):
-        """The readout's row values at step ``t``: t, the gradient, the distance."""
-        return lambda t, x: (t, grad_tanh(x), abs(x - x0))
+    def _descend(self, path, color: str, corner: tuple[float, float]):
+        """A ball rolling along ``path``, with a readout whose lower left corner
+        sits at axes fraction ``corner``: the step, the gradient, the distance."""
+        ball = self.on_curve(self.ball(color), tanh, grad_tanh, path[0])
+        readout = self.readout([("t", 0), ("f'(x_t)", 5), ("abs(x_t - x_0)", 4)])
+        readout.move_to(self.layout.axes_point(*corner), aligned_edge=LEFT + DOWN)
+
+        def values(t, x):
+            return t, grad_tanh(x), abs(x - path[0])
+
+        readout.show(values(0, path[0]))
+        self.play(FadeIn(ball), FadeIn(readout), run_time=0.5)
+        self.roll(ball, path, tanh, grad_tanh, readout, values)
+        return ball, readout
