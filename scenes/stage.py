@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from manim import (
     DOWN,
+    Camera,
     Circle,
     ManimColor,
     MathTypst,
@@ -22,16 +23,19 @@ from manim import (
     Scene,
     UpdateFromAlphaFunc,
     VGroup,
+    config,
     linear,
 )
+from manim.constants import RendererType
+from manim.renderer.cairo_renderer import CairoRenderer
 from manim.utils.file_ops import write_to_movie
 from manim_slides import Slide
 
 from scenes import figures, params
 from scenes.axes_view import THEMES, FigureLayout, FigureView, label
+from scenes.encoder import SceneFileWriter
 
 BALL_COLORS = ("#ff7f0e", "#2ca02c")  # matplotlib's C1 and C2
-FRAMES_AHEAD = 4  # of the encoder: enough to keep it busy, and 32 MB at 1080p
 
 
 @cache
@@ -52,6 +56,12 @@ class LessonSlide(Slide):
         folder = os.environ.get("OPTANIM_SLIDES_DIR")
         if folder:
             kwargs.setdefault("output_folder", Path(folder))
+        if config.renderer == RendererType.CAIRO and "renderer" not in kwargs:
+            kwargs["renderer"] = CairoRenderer(
+                file_writer_class=SceneFileWriter,
+                camera_class=kwargs.get("camera_class", Camera),
+                skip_animations=kwargs.get("skip_animations", False),
+            )
         super().__init__(*args, **kwargs)
 
     def render(self, *args, **kwargs):
@@ -61,7 +71,6 @@ class LessonSlide(Slide):
 
     def setup(self) -> None:
         super().setup()
-        self._bound_encoder_queue()
         self.params = params.load(self.spec_name)
         self.theme = THEMES[self.params.theme]
         self.camera.background_color = ManimColor(self.theme.background)
@@ -69,26 +78,6 @@ class LessonSlide(Slide):
         self.layout = FigureLayout.fit(self.spec)
         self.view = self.figure_view()
         self._caption: tuple[str, float] | None = None
-
-    def _bound_encoder_queue(self) -> None:
-        """Lets rendering run at most ``FRAMES_AHEAD`` frames ahead of the encoder.
-
-        manim 0.21 queues frames without bound when it encodes one clip at a
-        time, and at 1080p each frame it runs ahead holds 8 MB: a long descent
-        piled up over half a gigabyte.
-        """
-        writer = getattr(self.renderer, "file_writer", None)
-        if writer is None or not hasattr(writer, "open_partial_movie_stream"):
-            return
-        open_stream = writer.open_partial_movie_stream
-
-        def open_bounded(*args, **kwargs):
-            open_stream(*args, **kwargs)
-            job = getattr(writer, "_current_encode_job", None)
-            if job is not None:
-                job.queue.maxsize = FRAMES_AHEAD
-
-        writer.open_partial_movie_stream = open_bounded
 
     def figure_spec(self) -> figures.FigureSpec:
         """The figure this scene ends on; a scene may adapt it to its parameters."""

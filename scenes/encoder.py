@@ -1,0 +1,198 @@
+"""One x264 encoder for a whole scene, cut into manim's partial movie files.
+
+manim 0.21 opens a fresh encoder for every animation and, when it encodes one clip
+at a time, waits for it to drain before the next animation renders: x264's
+lookahead of about 40 frames is flushed while the renderer idles. A scene of
+fourteen animations spent a quarter of its wall time there at 1080p.
+
+:class:`SceneFileWriter` keeps one encoder running across the scene instead. Each
+animation begins with a forced IDR frame, and x264's GOPs are closed, so every
+packet of an animation comes out before the first packet of the next: the packets
+are muxed into that animation's own partial movie file, which decodes on its own
+and concatenates as manim and manim-slides expect. The codec settings are
+manim's (libx264, CRF 23, yuv420p).
+
+Frames also cost less on the way in: each is wrapped without a copy and converted
+to yuv420p once, even when manim holds it for a whole wait.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from fractions import Fraction
+from pathlib import Path
+from queue import Queue
+
+import av
+import numpy as np
+from manim import config
+from manim.scene import scene_file_writer
+from manim.scene.scene_file_writer import to_av_frame_rate
+
+KEY, NO_TYPE = av.video.frame.PictureType.I, av.video.frame.PictureType.NONE
+FRAMES_AHEAD = 4  # queued for the encoder: enough to keep it busy, 32 MB at 1080p
+# manim's CRF, and an IDR frame wherever a clip begins
+CODEC_OPTIONS = {"crf": "23", "forced-idr": "1"}
+
+
+class SceneEncoder:
+    """Encodes the frames of consecutive clips on a worker thread.
+
+    ``begin(path)`` starts a clip, ``put(n, frame)`` adds an RGBA frame shown for
+    ``n`` frames, ``end()`` closes the clip, and ``join()`` waits for every file
+    and re-raises the worker's failure, if any.
+    """
+
+    def __init__(self, width: int, height: int, fps: Fraction) -> None:
+        self.size, self.fps = (width, height), fps
+        self.queue: Queue = Queue(maxsize=FRAMES_AHEAD)
+        self.error: BaseException | None = None
+        self.begun: set[Path] = set()
+        self.unfinished: list[Path] = []  # files begun and not yet closed
+        self.sealed = False
+        self.thread = threading.Thread(target=self._run, name="scene-encoder")
+        self.thread.start()
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    def begin(self, path) -> None:
+        self.begun.add(Path(path))
+        self.queue.put(("begin", Path(path)))
+
+    def put(self, num_frames: int, frame: np.ndarray) -> None:
+        self.queue.put(("frame", (num_frames, frame)))
+
+    def end(self) -> None:
+        self.queue.put(("end", None))
+
+    def seal(self) -> None:
+        self.queue.put(None)
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            self.discard()
+            raise self.error
+
+    def discard(self) -> None:
+        """Deletes the files that were begun and not finished."""
+        for path in self.unfinished:
+            path.unlink(missing_ok=True)
+
+    def _run(self) -> None:
+        try:
+            self._encode()
+        except BaseException as error:
+            self.error = error
+            while not self.sealed:  # drain, so that put() never blocks
+                self.sealed = self.queue.get() is None
+
+    def _encode(self) -> None:
+        template = av.open(io.BytesIO(), "w", format="mp4")  # its header is never kept
+        stream = template.add_stream("libx264", rate=self.fps, options=CODEC_OPTIONS)
+        stream.pix_fmt = "yuv420p"
+        stream.width, stream.height = self.size
+        encoder = stream.codec_context
+        encoder.open()
+        template.start_encoding()  # fills in the stream parameters the clips copy
+        clips: list[tuple[int, av.container.OutputContainer, av.stream.Stream]] = []
+        frame_index = 0
+
+        def mux(packets) -> None:
+            for packet in packets:
+                while len(clips) > 1 and packet.pts >= clips[1][0]:
+                    self._close(clips.pop(0)[1])
+                start, container, out = clips[0]
+                packet.pts -= start
+                packet.dts -= start
+                packet.duration = 1
+                packet.stream = out
+                container.mux(packet)
+
+        while (item := self.queue.get()) is not None:
+            kind, value = item
+            if kind == "begin":
+                container = av.open(str(value), "w")
+                out = container.add_stream_from_template(stream)
+                out.time_base = Fraction(1) / self.fps
+                clips.append((frame_index, container, out))
+                self.unfinished.append(value)
+                key_frame = True
+            elif kind == "frame":
+                num_frames, rgba = value
+                frame = av.VideoFrame.from_numpy_buffer(rgba, format="rgba")
+                frame = frame.reformat(format="yuv420p")
+                for _ in range(num_frames):
+                    frame.pts = frame_index
+                    frame.pict_type = KEY if key_frame else NO_TYPE
+                    mux(encoder.encode(frame))
+                    frame_index += 1
+                    key_frame = False
+        self.sealed = True
+        mux(encoder.encode(None))
+        for _, container, _ in clips:
+            self._close(container)
+        template.close()
+
+    def _close(self, container) -> None:
+        container.close()
+        self.unfinished.remove(Path(container.name))
+
+
+class SceneFileWriter(scene_file_writer.SceneFileWriter):
+    """manim's writer with one :class:`SceneEncoder` for all of a scene's clips.
+
+    Transparent and WebM output keep manim's own per-clip encoders.
+    """
+
+    encoder: SceneEncoder | None = None
+
+    def _is_mp4(self) -> bool:
+        return config.movie_file_extension == ".mp4" and not config.transparent
+
+    def open_partial_movie_stream(self, file_path=None) -> None:
+        if not self._is_mp4():
+            return super().open_partial_movie_stream(file_path)
+        if file_path is None:
+            file_path = self.partial_movie_files[self.renderer.num_plays]
+        if self.encoder is None:
+            fps = to_av_frame_rate(config.frame_rate)
+            self.encoder = SceneEncoder(config.pixel_width, config.pixel_height, fps)
+        self.partial_movie_file_path = file_path
+        self.encoder.begin(file_path)
+        self._current_encode_job = self.encoder  # manim's write_frame puts frames here
+
+    def close_partial_movie_stream(self) -> None:
+        if self.encoder is None:
+            return super().close_partial_movie_stream()
+        self.encoder.end()
+        self._current_encode_job = None
+
+    def is_already_cached(self, hash_invocation: str) -> bool:
+        """Also true of a clip the encoder has begun: the same hash, the same frames."""
+        if self.encoder is not None:
+            path = self.partial_movie_directory / f"{hash_invocation}.mp4"
+            if path in self.encoder.begun:
+                return True
+        return super().is_already_cached(hash_invocation)
+
+    def join_all_encode_jobs(self) -> None:
+        super().join_all_encode_jobs()
+        encoder, self.encoder = self.encoder, None
+        if encoder is not None:
+            encoder.seal()
+            encoder.join()
+
+    def abort_encode_jobs(self, reraise_encoder_failures: bool = False) -> None:
+        encoder, self.encoder = self.encoder, None
+        self._current_encode_job = None
+        if encoder is not None:
+            encoder.seal()
+            encoder.thread.join()
+            encoder.discard()
+            if reraise_encoder_failures and encoder.error is not None:
+                raise encoder.error
+        super().abort_encode_jobs(reraise_encoder_failures)

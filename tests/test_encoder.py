@@ -1,0 +1,96 @@
+"""The one-encoder writer against manim's own, read back with PyAV."""
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from manim import BLUE, LEFT, RIGHT, Circle, Dot, Scene, Square, tempconfig
+from manim.renderer.cairo_renderer import CairoRenderer
+from manim.scene.scene_file_writer import SceneFileWriter as ManimWriter
+
+from scenes.encoder import SceneEncoder, SceneFileWriter
+
+
+class Moves(Scene):
+    """Short clips and holds."""
+
+    def construct(self):
+        dot = Dot(color=BLUE)
+        self.add(dot)
+        self.wait(0.4)
+        self.play(dot.animate.shift(2 * RIGHT), run_time=0.6)
+        self.play(dot.animate.shift(2 * LEFT), run_time=0.2)
+        self.wait(0.4)
+        self.play(Circle().animate.scale(0.5), Square().animate.shift(RIGHT))
+
+
+def render(writer, folder: Path) -> tuple[Path, list[Path]]:
+    options = {
+        "media_dir": str(folder),
+        "pixel_width": 320,
+        "pixel_height": 180,
+        "frame_rate": 15,
+        "disable_caching": True,
+        "verbosity": "WARNING",
+    }
+    with tempconfig(options):
+        scene = Moves(renderer=CairoRenderer(file_writer_class=writer))
+        scene.render()
+        writer = scene.renderer.file_writer
+        clips = [Path(p) for p in writer.partial_movie_files]
+        return Path(writer.movie_file_path), clips
+
+
+def decode(path: Path) -> tuple[list[np.ndarray], list[bool]]:
+    with av.open(str(path)) as container:
+        frames = list(container.decode(video=0))
+    planes = [f.to_ndarray(format="yuv420p").astype(float) for f in frames]
+    return planes, [f.key_frame for f in frames]
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a - b) ** 2)
+    return 99.0 if mse == 0 else 10 * np.log10(255**2 / mse)
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("encoders")
+    theirs = render(ManimWriter, folder / "manim")
+    return theirs, render(SceneFileWriter, folder / "ours")
+
+
+def test_clips_decode_alone_and_start_on_a_key_frame(both):
+    (_, theirs), (_, ours) = both
+    assert len(ours) == len(theirs) == 5
+    for mine, reference in zip(ours, theirs, strict=True):
+        frames, keys = decode(mine)
+        assert len(frames) == len(decode(reference)[0])
+        assert keys[0]
+
+
+def test_scene_matches_manims_own_encoder(both):
+    (theirs, _), (ours, _) = both
+    reference, mine = decode(theirs)[0], decode(ours)[0]
+    assert len(mine) == len(reference) == 39
+    assert min(psnr(a, b) for a, b in zip(mine, reference, strict=True)) >= 45
+    assert ours.stat().st_size <= 1.3 * theirs.stat().st_size
+
+
+def test_a_held_frame_is_encoded_as_the_same_picture(both):
+    (_, _), (_, ours) = both
+    frames, _ = decode(ours[0])
+    assert len(frames) == 6
+    assert all(psnr(frames[0], f) >= 45 for f in frames[1:])
+
+
+def test_a_failure_is_raised_and_leaves_no_clip_behind(tmp_path):
+    encoder = SceneEncoder(64, 36, 15)
+    encoder.begin(tmp_path / "clip.mp4")
+    encoder.put(1, np.zeros((36, 64, 3), np.uint8))  # RGB where RGBA is due
+    encoder.end()
+    encoder.seal()
+    with pytest.raises(ValueError, match="shape"):
+        encoder.join()
+    assert not (tmp_path / "clip.mp4").exists()
