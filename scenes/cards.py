@@ -33,13 +33,14 @@ from manim import (
 )
 
 from scenes.axes_view import THEMES
+from scenes.encoder import OneEncoder
 from scenes.figures import FONT
 
 ACCENT = "#1f77b4"  # matplotlib's C0: the first curve of every lesson figure
 DEFAULT_TEXT = "Optimization and Deep Learning\nthe challenges"
 
 
-class Card(Scene):
+class Card(OneEncoder, Scene):
     def construct(self):
         theme = THEMES[os.environ.get("OPTANIM_THEME", "light")]
         self.camera.background_color = ManimColor(theme.background)

@@ -12,8 +12,11 @@ are muxed into that animation's own partial movie file, which decodes on its own
 and concatenates as manim and manim-slides expect. The codec settings are
 manim's (libx264, CRF 23, yuv420p).
 
-Frames also cost less on the way in: each is wrapped without a copy and converted
-to yuv420p once, even when manim holds it for a whole wait.
+Frames also cost less on the way in: :class:`Renderer` converts each to yuv420p
+straight from the camera's pixels, instead of copying them for the encoder
+thread, and a frame held for a whole wait is converted once.
+
+A scene opts in with the :class:`OneEncoder` mixin, as ``LessonSlide`` does.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from queue import Queue
 
 import av
 import numpy as np
-from manim import config
+from manim import Camera, config
+from manim.constants import RendererType
+from manim.renderer.cairo_renderer import CairoRenderer
 from manim.scene import scene_file_writer
 from manim.scene.scene_file_writer import to_av_frame_rate
 
@@ -36,12 +41,19 @@ FRAMES_AHEAD = 4  # queued for the encoder: enough to keep it busy, 32 MB at 108
 CODEC_OPTIONS = {"crf": "23", "forced-idr": "1"}
 
 
+def to_yuv(rgba: np.ndarray) -> av.VideoFrame:
+    """The encoder's input frame, read from ``rgba`` without copying it first."""
+    frame = av.VideoFrame.from_numpy_buffer(rgba, format="rgba")
+    return frame.reformat(format="yuv420p")
+
+
 class SceneEncoder:
     """Encodes the frames of consecutive clips on a worker thread.
 
-    ``begin(path)`` starts a clip, ``put(n, frame)`` adds an RGBA frame shown for
-    ``n`` frames, ``end()`` closes the clip, and ``join()`` waits for every file
-    and re-raises the worker's failure, if any.
+    ``begin(path)`` starts a clip, ``put(n, frame)`` adds a frame shown for ``n``
+    frames (RGBA pixels, or a ready yuv420p :class:`av.VideoFrame`), ``end()``
+    closes the clip, and ``join()`` waits for every file and re-raises the
+    worker's failure, if any.
     """
 
     def __init__(self, width: int, height: int, fps: Fraction) -> None:
@@ -122,9 +134,9 @@ class SceneEncoder:
                 self.unfinished.append(value)
                 key_frame = True
             elif kind == "frame":
-                num_frames, rgba = value
-                frame = av.VideoFrame.from_numpy_buffer(rgba, format="rgba")
-                frame = frame.reformat(format="yuv420p")
+                num_frames, frame = value
+                if isinstance(frame, np.ndarray):
+                    frame = to_yuv(frame)
                 for _ in range(num_frames):
                     frame.pts = frame_index
                     frame.pict_type = KEY if key_frame else NO_TYPE
@@ -196,3 +208,28 @@ class SceneFileWriter(scene_file_writer.SceneFileWriter):
             if reraise_encoder_failures and encoder.error is not None:
                 raise encoder.error
         super().abort_encode_jobs(reraise_encoder_failures)
+
+
+class Renderer(CairoRenderer):
+    """manim's cairo renderer, handing :class:`SceneEncoder` converted frames."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(file_writer_class=SceneFileWriter, **kwargs)
+
+    def render(self, scene, time: float, moving_mobjects=None) -> None:
+        if self.file_writer.encoder is None or self.skip_animations:
+            return super().render(scene, time, moving_mobjects)
+        self.update_frame(scene, moving_mobjects)
+        self.add_frame(to_yuv(self.camera.pixel_array))
+
+
+class OneEncoder:
+    """Mixin for a manim ``Scene``: render with :class:`Renderer` under cairo."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        if config.renderer == RendererType.CAIRO and "renderer" not in kwargs:
+            kwargs["renderer"] = Renderer(
+                camera_class=kwargs.get("camera_class", Camera),
+                skip_animations=kwargs.get("skip_animations", False),
+            )
+        super().__init__(*args, **kwargs)

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 from manim import (
     DOWN,
-    Camera,
     Circle,
     ManimColor,
     MathTypst,
@@ -23,17 +22,14 @@ from manim import (
     Scene,
     UpdateFromAlphaFunc,
     VGroup,
-    config,
     linear,
 )
-from manim.constants import RendererType
-from manim.renderer.cairo_renderer import CairoRenderer
 from manim.utils.file_ops import write_to_movie
 from manim_slides import Slide
 
 from scenes import figures, params
 from scenes.axes_view import THEMES, FigureLayout, FigureView, label
-from scenes.encoder import SceneFileWriter
+from scenes.encoder import OneEncoder
 
 BALL_COLORS = ("#ff7f0e", "#2ca02c")  # matplotlib's C1 and C2
 
@@ -44,7 +40,7 @@ def _typst_height(char: str) -> float:
     return MathTypst(char, font_size=48).height
 
 
-class LessonSlide(Slide):
+class LessonSlide(OneEncoder, Slide):
     """Base of the five scenes: set ``spec_name`` and write ``construct``."""
 
     spec_name: str
@@ -56,12 +52,6 @@ class LessonSlide(Slide):
         folder = os.environ.get("OPTANIM_SLIDES_DIR")
         if folder:
             kwargs.setdefault("output_folder", Path(folder))
-        if config.renderer == RendererType.CAIRO and "renderer" not in kwargs:
-            kwargs["renderer"] = CairoRenderer(
-                file_writer_class=SceneFileWriter,
-                camera_class=kwargs.get("camera_class", Camera),
-                skip_animations=kwargs.get("skip_animations", False),
-            )
         super().__init__(*args, **kwargs)
 
     def render(self, *args, **kwargs):

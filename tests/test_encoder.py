@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 from manim import BLUE, LEFT, RIGHT, Circle, Dot, Scene, Square, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
-from manim.scene.scene_file_writer import SceneFileWriter as ManimWriter
 
-from scenes.encoder import SceneEncoder, SceneFileWriter
+from scenes.encoder import Renderer, SceneEncoder
 
 
 class Moves(Scene):
@@ -25,7 +24,7 @@ class Moves(Scene):
         self.play(Circle().animate.scale(0.5), Square().animate.shift(RIGHT))
 
 
-def render(writer, folder: Path) -> tuple[Path, list[Path]]:
+def render(renderer, folder: Path) -> tuple[Path, list[Path]]:
     options = {
         "media_dir": str(folder),
         "pixel_width": 320,
@@ -35,7 +34,7 @@ def render(writer, folder: Path) -> tuple[Path, list[Path]]:
         "verbosity": "WARNING",
     }
     with tempconfig(options):
-        scene = Moves(renderer=CairoRenderer(file_writer_class=writer))
+        scene = Moves(renderer=renderer())
         scene.render()
         writer = scene.renderer.file_writer
         clips = [Path(p) for p in writer.partial_movie_files]
@@ -57,8 +56,8 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     folder = tmp_path_factory.mktemp("encoders")
-    theirs = render(ManimWriter, folder / "manim")
-    return theirs, render(SceneFileWriter, folder / "ours")
+    theirs = render(CairoRenderer, folder / "manim")
+    return theirs, render(Renderer, folder / "ours")
 
 
 def test_clips_decode_alone_and_start_on_a_key_frame(both):
