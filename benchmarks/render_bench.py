@@ -4,8 +4,10 @@
 
 Each existing scene is rendered by ``manim render`` at -ql and -qh, caching off, and
 timed (wall, peak RSS via ``os.wait4``); its MP4 is read back with PyAV. References:
-the encoder alone (PyAV libx264/yuv420p/crf 23, as manim 0.21 encodes partial movies)
-and a matplotlib peer of local_minimum. ``optanim lecture``/``preview`` when present.
+the encoder alone (PyAV libx264/yuv420p/crf 23, as manim 0.21 encodes partial movies,
+and at our own settings) and a matplotlib peer of local_minimum. At -qh each scene is
+also rendered through manim's own writer, to compare our encode with its (PSNR, size).
+``optanim lecture``/``preview`` when present.
 """
 
 from __future__ import annotations
@@ -31,12 +33,19 @@ from matplotlib.figure import Figure
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from scenes.catalog import SCENES  # noqa: E402
+from scenes.encoder import CODEC_OPTIONS  # noqa: E402
 from scenes.landscapes import f, grad_f  # noqa: E402
 
 PY = sys.executable
 OPTANIM = str(Path(PY).with_name("optanim"))
 QUALITIES = {"l": (854, 480, 15), "h": (1920, 1080, 60)}
 AV_OPTIONS = {"an": "1", "crf": "23"}  # manim 0.21 scene_file_writer.py
+# `manim` with the scenes on manim's own renderer and writer, one encoder per clip
+MANIM_WRITER = (
+    "import sys, scenes.encoder as e; from manim.renderer.cairo_renderer import "
+    "CairoRenderer; e.Renderer = CairoRenderer; from manim.__main__ import main; "
+    "sys.argv[0] = 'manim'; main()"
+)
 
 
 def machine() -> str:
@@ -75,9 +84,28 @@ def newest_mp4(media: Path) -> Path | None:
     return max(mp4s, key=lambda p: p.stat().st_mtime, default=None)
 
 
-def encode_fps(frames_rgb, n: int, fps: int) -> float:
+def yuv_planes(path: Path):
+    with av.open(str(path)) as c:
+        for frame in c.decode(video=0):
+            yield frame.to_ndarray(format="yuv420p").astype(np.float32)
+
+
+def psnr(ours: Path, reference: Path) -> tuple[float, float]:
+    """PSNR in dB of ``ours`` against ``reference``, both decoded to yuv420p:
+    of the mean squared error over all frames (as ffmpeg's psnr filter averages),
+    and of the worst frame."""
+    errors = [
+        float(np.mean((a - b) ** 2))
+        for a, b in zip(yuv_planes(ours), yuv_planes(reference), strict=True)
+    ]
+    db = lambda mse: 10 * np.log10(255**2 / max(mse, 1e-10))  # noqa: E731
+    return db(float(np.mean(errors))), db(max(errors))
+
+
+def encode_fps(frames_rgb, n: int, fps: int, options: dict = AV_OPTIONS) -> float:
     """Fps of encoding ``n`` frames (an RGB array, or ``i -> array``) as manim does:
-    RGBA frames into libx264, yuv420p, CRF 23. A short untimed run warms up first."""
+    RGBA frames into libx264, yuv420p, with ``options`` (by default manim's, CRF 23).
+    A short untimed run warms up first."""
     get = frames_rgb if callable(frames_rgb) else lambda i: frames_rgb
     first = get(0)
     rgba = np.dstack([first, np.full(first.shape[:2], 255, np.uint8)])
@@ -85,7 +113,7 @@ def encode_fps(frames_rgb, n: int, fps: int) -> float:
         for count in (min(n, 30), n):  # the first run warms up, the second counts
             start = time.perf_counter()
             with av.open(f"{tmp}/out.mp4", mode="w") as c:
-                stream = c.add_stream("libx264", rate=Fraction(fps), options=AV_OPTIONS)
+                stream = c.add_stream("libx264", rate=Fraction(fps), options=options)
                 stream.pix_fmt = "yuv420p"
                 stream.height, stream.width = first.shape[:2]
                 for i in range(count):
@@ -98,17 +126,25 @@ def encode_fps(frames_rgb, n: int, fps: int) -> float:
 
 
 def bench_scene(entry, q: str) -> dict:
+    args = ["render", f"-q{q}", "--disable_caching", str(entry.path), entry.cls]
     with tempfile.TemporaryDirectory() as media:
-        cmd = [PY, "-m", "manim", "render", f"-q{q}", "--disable_caching"]
-        cmd += ["--media_dir", media, str(entry.path), entry.cls]
-        wall, rss, out, rc = run(cmd)
+        wall, rss, out, rc = run([PY, "-m", "manim", *args, "--media_dir", media])
         mp4 = newest_mp4(Path(media))
         if rc or mp4 is None:
             return {"scene": entry.name, "q": q, "error": out[-800:]}
         frames, video_s, last = read_mp4(mp4)
+        versus_manim = {}
+        if q == "h":  # the same scene through manim's own writer
+            theirs = Path(media, "manim")
+            run([PY, "-c", MANIM_WRITER, *args, "--media_dir", str(theirs)])
+            reference = newest_mp4(theirs)
+            mean_db, worst_db = psnr(mp4, reference)
+            size = mp4.stat().st_size / reference.stat().st_size
+            versus_manim = dict(psnr_db=mean_db, worst_frame_db=worst_db, size=size)
     w, h, fps = QUALITIES[q]
     rtf = wall / video_s if video_s else None
     return dict(
+        versus_manim=versus_manim,
         scene=entry.name,
         q=q,
         size=f"{w}x{h}@{fps}",
@@ -199,36 +235,56 @@ def main() -> None:
     now = datetime.datetime.now()
     print(f"# Render benchmark\n\n{machine()}  \n{now:%Y-%m-%d %H:%M}\n")
     rows = [bench_scene(e, q) for q in qualities for e in entries]
-    ceilings = {}
+    ceilings, ours = {}, {}
     for q in qualities:  # the encoder alone, nothing else running
         w, h, fps = QUALITIES[q]
         blank = np.full((h, w, 3), 255, np.uint8)
         frame = next((r["_last"] for r in rows if r["q"] == q and "_last" in r), blank)
         ceilings[q] = encode_fps(frame, 60 if args.quick else 240, fps)
+        ours[q] = encode_fps(frame, 60 if args.quick else 240, fps, CODEC_OPTIONS)
 
     print(
         "| scene | quality | frames | video s | wall s | fps | RTF | peak RSS MiB "
-        "| % of encoder ceiling |\n" + "|---" * 9 + "|"
+        "| % of encoder ceiling | % of ceiling at our settings |\n" + "|---" * 10 + "|"
     )
     for r in rows:
         if "error" in r:
-            print(f"| {r['scene']} | -q{r['q']} | error: see JSON | | | | | | |")
+            print(f"| {r['scene']} | -q{r['q']} | error: see JSON |" + " |" * 7)
             continue
         r["ratio_to_encoder"] = r["fps"] / ceilings[r["q"]]
+        r["ratio_to_our_encoder"] = r["fps"] / ours[r["q"]]
         print(
             f"| {r['scene']} | -q{r['q']} {r['size']} | {r['frames']} | "
             f"{r['video_s']:.1f} | {r['wall_s']:.1f} | {r['fps']:.1f} | "
             f"{r['rtf']:.2f} | {r['rss_mib']:.0f} | "
-            f"{100 * r['ratio_to_encoder']:.1f}% |"
+            f"{100 * r['ratio_to_encoder']:.1f}% | "
+            f"{100 * r['ratio_to_our_encoder']:.1f}% |"
         )
     print()
     for q, c in ceilings.items():
-        print(f"- encoder ceiling -q{q} (PyAV libx264 yuv420p crf 23): {c:.1f} fps")
+        print(
+            f"- encoder ceiling -q{q}: {c:.1f} fps at manim's settings (PyAV libx264 "
+            f"yuv420p crf 23), {ours[q]:.1f} fps at ours {CODEC_OPTIONS}"
+        )
+    compared = [r for r in rows if r.get("versus_manim")]
+    if compared:
+        print(
+            "\n| scene at -qh | PSNR vs manim's encode, dB | worst frame, dB "
+            "| size vs manim's |\n|---|---|---|---|"
+        )
+        for r in compared:
+            v = r["versus_manim"]
+            print(
+                f"| {r['scene']} | {v['psnr_db']:.1f} | {v['worst_frame_db']:.1f} "
+                f"| {v['size']:.2f}x |"
+            )
+        print()
 
     top = max(qualities, key="lh".index)  # the peer matches our best render
     ok = [r for r in rows if "error" not in r and r["q"] == top]
     peer_src = next((r for r in ok if r["scene"] == "local_minimum"), None)
     results = dict(machine=machine(), date=now.isoformat(), encoder_fps=ceilings)
+    results["encoder_fps_our_settings"] = ours
     if peer_src:
         w, h, fps = QUALITIES[peer_src["q"]]
         peer = matplotlib_peer(peer_src["frames"], w, h, fps)

@@ -9,8 +9,12 @@ fourteen animations spent a quarter of its wall time there at 1080p.
 animation begins with a forced IDR frame, and x264's GOPs are closed, so every
 packet of an animation comes out before the first packet of the next: the packets
 are muxed into that animation's own partial movie file, which decodes on its own
-and concatenates as manim and manim-slides expect. The codec settings are
-manim's (libx264, CRF 23, yuv420p).
+and concatenates as manim and manim-slides expect.
+
+The codec is manim's (libx264, yuv420p) at the veryfast preset and CRF 20 instead
+of medium and CRF 23: it costs x264 about 40 % less time, and against manim's own
+encode of each scene at 1080p it measured 45.2 to 51.2 dB PSNR with files 1.01 to
+1.27 times the size (``make bench`` prints both).
 
 Frames also cost less on the way in: :class:`Renderer` converts each to yuv420p
 straight from the camera's pixels, instead of copying them for the encoder
@@ -37,8 +41,8 @@ from manim.scene.scene_file_writer import to_av_frame_rate
 
 KEY, NO_TYPE = av.video.frame.PictureType.I, av.video.frame.PictureType.NONE
 FRAMES_AHEAD = 4  # queued for the encoder: enough to keep it busy, 32 MB at 1080p
-# manim's CRF, and an IDR frame wherever a clip begins
-CODEC_OPTIONS = {"crf": "23", "forced-idr": "1"}
+# an IDR frame wherever a clip begins
+CODEC_OPTIONS = {"preset": "veryfast", "crf": "20", "forced-idr": "1"}
 
 
 def to_yuv(rgba: np.ndarray) -> av.VideoFrame:
