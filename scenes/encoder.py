@@ -13,7 +13,7 @@ and concatenates as manim and manim-slides expect.
 
 The codec is manim's (libx264, yuv420p) at the veryfast preset and CRF 20 instead
 of medium and CRF 23: it costs x264 about 40 % less time, and against manim's own
-encode of each scene at 1080p it measured 45.2 to 51.2 dB PSNR with files 1.01 to
+encode of each scene at 1080p it measured 45.2 to 49.8 dB PSNR with files 1.09 to
 1.27 times the size (``make bench`` prints both).
 
 Frames also cost less on the way in: :class:`Renderer` converts each to yuv420p
@@ -26,6 +26,7 @@ A scene opts in with the :class:`OneEncoder` mixin, as ``LessonSlide`` does.
 from __future__ import annotations
 
 import io
+import os
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -39,10 +40,19 @@ from manim.renderer.cairo_renderer import CairoRenderer
 from manim.scene import scene_file_writer
 from manim.scene.scene_file_writer import to_av_frame_rate
 
+from scenes.jobs import ENCODER_THREADS
+
 KEY, NO_TYPE = av.video.frame.PictureType.I, av.video.frame.PictureType.NONE
 FRAMES_AHEAD = 4  # queued for the encoder: enough to keep it busy, 32 MB at 1080p
 # an IDR frame wherever a clip begins
 CODEC_OPTIONS = {"preset": "veryfast", "crf": "20", "forced-idr": "1"}
+
+
+def codec_options() -> dict[str, str]:
+    """:data:`CODEC_OPTIONS`, with x264's threads capped when ``optanim`` runs
+    renders side by side."""
+    threads = os.environ.get(ENCODER_THREADS, "")
+    return CODEC_OPTIONS | ({"threads": threads} if threads.isdigit() else {})
 
 
 def to_yuv(rgba: np.ndarray) -> av.VideoFrame:
@@ -108,7 +118,7 @@ class SceneEncoder:
 
     def _encode(self) -> None:
         template = av.open(io.BytesIO(), "w", format="mp4")  # its header is never kept
-        stream = template.add_stream("libx264", rate=self.fps, options=CODEC_OPTIONS)
+        stream = template.add_stream("libx264", rate=self.fps, options=codec_options())
         stream.pix_fmt = "yuv420p"
         stream.width, stream.height = self.size
         encoder = stream.codec_context

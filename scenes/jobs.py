@@ -239,6 +239,7 @@ def locked(path: Path):
 
 
 _CHILDREN: set[subprocess.Popen] = set()  # renders running now
+ENCODER_THREADS = "OPTANIM_ENCODER_THREADS"  # read by scenes/encoder.py
 _STOPPING = threading.Event()  # set on Ctrl-C: no render may finish into place
 
 
@@ -261,12 +262,13 @@ def written_in_place(path: Path):
         temp.unlink(missing_ok=True)
 
 
-def run_job(job: Job, log: Path) -> str:
+def run_job(job: Job, log: Path, encoder_threads: int | None = None) -> str:
     """Renders ``job`` into place, unless it is up to date; says which.
 
     manim writes under a temporary name in the output's folder, renamed when
     complete, so an interrupted render never leaves a half-written file under
-    the final name."""
+    the final name. ``encoder_threads`` caps x264's threads (its own default
+    is one and a half per core)."""
     job.folder.mkdir(parents=True, exist_ok=True)
     stamp = job.stamp
     # One lock per scene class and folder: manim keeps their partial movies in
@@ -283,6 +285,9 @@ def run_job(job: Job, log: Path) -> str:
         log.parent.mkdir(parents=True, exist_ok=True)
         rendered = job.folder / (temp + job.output.suffix)
         (job.folder / f"{temp}.cfg").write_text(job.manim_config())
+        env = job.env()
+        if encoder_threads:
+            env[ENCODER_THREADS] = str(encoder_threads)
         try:
             # The render inherits the lock: if optanim is killed, a second one
             # waits until the orphaned render has ended too.
@@ -290,7 +295,7 @@ def run_job(job: Job, log: Path) -> str:
                 open(log, "w") as out,
                 subprocess.Popen(
                     job.command(temp),
-                    env=job.env(),
+                    env=env,
                     stdout=out,
                     stderr=out,
                     pass_fds=(lock.fileno(),),
@@ -370,13 +375,16 @@ def run_jobs(jobs: list[Job], workers: int, force: bool = False) -> None:
     _STOPPING.clear()
     total, started = len(jobs), time.monotonic()
     finished = []
+    # Renders side by side share the cores, and x264's threads beyond a render's
+    # share only add switching.
+    threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
 
     def one(job: Job) -> None:
         begin = time.monotonic()
         print(f"  … {job.name}: rendering at {job.quality}", flush=True)
         variant = "" if job.still else job.variant
         log = job.media / "logs" / f"{job.name}_{job.quality}{variant}.log"
-        outcome = run_job(job, log)
+        outcome = run_job(job, log, threads)
         finished.append(job)
         print(
             f"[{len(finished)}/{total}] {job.name}: {outcome} "

@@ -9,6 +9,7 @@ from manim import BLUE, LEFT, RIGHT, Circle, Dot, Scene, Square, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from scenes.encoder import Renderer, SceneEncoder
+from scenes.jobs import ENCODER_THREADS
 
 
 class Moves(Scene):
@@ -94,3 +95,18 @@ def test_a_failure_is_raised_and_leaves_no_clip_behind(tmp_path):
     with pytest.raises(ValueError, match="shape"):
         encoder.join()
     assert not (tmp_path / "clip.mp4").exists()
+
+
+def test_x264_runs_at_our_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENCODER_THREADS, "1")
+    encoder = SceneEncoder(64, 36, 15)
+    encoder.begin(tmp_path / "clip.mp4")
+    encoder.put(3, np.zeros((36, 64, 4), np.uint8))
+    encoder.end()
+    encoder.seal()
+    encoder.join()
+    # x264 writes the options it ran with into the stream
+    written = (tmp_path / "clip.mp4").read_bytes()
+    assert b" threads=1 " in written
+    assert b" crf=20.0 " in written
+    assert b" subme=2 " in written  # the veryfast preset's

@@ -261,6 +261,16 @@ def test_a_failed_render_names_the_doctor(monkeypatch, tmp_path):
     assert {p.name for p in job().folder.iterdir()} == {".LocalMinimum.lock"}
 
 
+def test_renders_side_by_side_share_the_cores_with_x264(monkeypatch, tmp_path):
+    monkeypatch.setattr(Job, "key", lambda self: "k")
+    threads_as_exit = "import os; exit(10 + int(os.environ['OPTANIM_ENCODER_THREADS']))"
+    command = [sys.executable, "-c", threads_as_exit]
+    monkeypatch.setattr(Job, "command", lambda self, temp: command)
+    threads = max(1, (os.cpu_count() or 1) // 2)
+    with pytest.raises(CliError, match=rf"exit {10 + threads}\)"):
+        jobs.run_jobs([job(media=tmp_path)], workers=2)
+
+
 def test_a_missing_library_names_the_doctor(monkeypatch, capsys):
     def missing(self):
         raise ImportError("libpango-1.0.so.0: cannot open shared object file")
