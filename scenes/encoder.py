@@ -40,7 +40,7 @@ from manim.renderer.cairo_renderer import CairoRenderer
 from manim.scene import scene_file_writer
 from manim.scene.scene_file_writer import to_av_frame_rate
 
-from scenes.jobs import ENCODER_THREADS
+from scenes.params import ENCODER_THREADS
 
 KEY, NO_TYPE = av.video.frame.PictureType.I, av.video.frame.PictureType.NONE
 FRAMES_AHEAD = 4  # queued for the encoder: enough to keep it busy, 32 MB at 1080p

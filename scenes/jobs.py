@@ -239,7 +239,6 @@ def locked(path: Path):
 
 
 _CHILDREN: set[subprocess.Popen] = set()  # renders running now
-ENCODER_THREADS = "OPTANIM_ENCODER_THREADS"  # read by scenes/encoder.py
 _STOPPING = threading.Event()  # set on Ctrl-C: no render may finish into place
 
 
@@ -287,7 +286,7 @@ def run_job(job: Job, log: Path, encoder_threads: int | None = None) -> str:
         (job.folder / f"{temp}.cfg").write_text(job.manim_config())
         env = job.env()
         if encoder_threads:
-            env[ENCODER_THREADS] = str(encoder_threads)
+            env[scene_params.ENCODER_THREADS] = str(encoder_threads)
         try:
             # The render inherits the lock: if optanim is killed, a second one
             # waits until the orphaned render has ended too.

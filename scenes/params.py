@@ -33,7 +33,8 @@ from scenes import landscapes as ls
 from scenes.figures import SPECS
 
 THEMES = ("light", "dark")
-GLOBAL_KEYS = {"OPTANIM_THEME", "OPTANIM_CONFIG", "OPTANIM_SLIDES_DIR"}
+ENCODER_THREADS = "OPTANIM_ENCODER_THREADS"  # set by optanim for scenes/encoder.py
+GLOBAL_KEYS = {"OPTANIM_THEME", "OPTANIM_CONFIG", "OPTANIM_SLIDES_DIR", ENCODER_THREADS}
 
 
 class ParamError(ValueError):

@@ -9,7 +9,7 @@ from manim import BLUE, LEFT, RIGHT, Circle, Dot, Scene, Square, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
 from scenes.encoder import Renderer, SceneEncoder
-from scenes.jobs import ENCODER_THREADS
+from scenes.params import ENCODER_THREADS
 
 
 class Moves(Scene):
@@ -99,9 +99,9 @@ def test_a_failure_is_raised_and_leaves_no_clip_behind(tmp_path):
 
 def test_x264_runs_at_our_settings(tmp_path, monkeypatch):
     monkeypatch.setenv(ENCODER_THREADS, "1")
-    encoder = SceneEncoder(64, 36, 15)
+    encoder = SceneEncoder(320, 180, 15)  # big enough for x264 to use threads
     encoder.begin(tmp_path / "clip.mp4")
-    encoder.put(3, np.zeros((36, 64, 4), np.uint8))
+    encoder.put(3, np.zeros((180, 320, 4), np.uint8))
     encoder.end()
     encoder.seal()
     encoder.join()
