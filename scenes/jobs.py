@@ -167,11 +167,15 @@ class Job:
         return digest.hexdigest()
 
     def manim_config(self) -> str:
-        """manim settings for this render: text caches of its own. manim caches
+        """manim settings for this render: text caches of its own (manim caches
         a text's SVG where every render reads it, so renders side by side would
-        read one another's half-written files."""
+        read one another's half-written files), and no asking PyPI for a newer
+        manim after every render."""
         cache = self.folder.absolute()
-        return f"[CLI]\ntext_dir = {cache / 'texts'}\ntex_dir = {cache / 'Tex'}\n"
+        return (
+            f"[CLI]\ntext_dir = {cache / 'texts'}\ntex_dir = {cache / 'Tex'}\n"
+            "notify_outdated_version = False\n"
+        )
 
     def command(self, temp_name: str) -> list[str]:
         flag = QUALITIES[self.quality][0]
