@@ -1,5 +1,6 @@
 """The one-encoder writer against manim's own, read back with PyAV."""
 
+import importlib
 from pathlib import Path
 
 import av
@@ -8,6 +9,7 @@ import pytest
 from manim import BLUE, LEFT, RIGHT, Circle, Dot, Scene, Square, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
+from scenes.catalog import SCENES
 from scenes.encoder import Renderer, SceneEncoder
 from scenes.params import ENCODER_THREADS
 
@@ -110,3 +112,12 @@ def test_x264_runs_at_our_settings(tmp_path, monkeypatch):
     assert b" threads=1 " in written
     assert b" crf=20.0 " in written
     assert b" subme=2 " in written  # the veryfast preset's
+
+
+def test_every_scene_and_card_renders_through_the_one_encoder():
+    from scenes.cards import Card
+
+    for entry in SCENES:
+        scene = getattr(importlib.import_module(f"scenes.{entry.name}"), entry.cls)
+        assert isinstance(scene().renderer, Renderer), entry.name
+    assert isinstance(Card().renderer, Renderer)
