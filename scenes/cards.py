@@ -6,14 +6,17 @@ picks the colours of the figures' theme. It lasts two seconds.
 
 The lecture renders cards through the same command as the scenes, so that
 their videos share size, frame rate and encoder settings and join by stream
-copy.
+copy. It renders all its cards in one process, to start manim once
+(``python -m scenes.cards``, see :func:`render_all`).
 
     OPTANIM_CARD_TEXT="Local minima" manim -ql scenes/cards.py Card
 """
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 
 from manim import (
     DOWN,
@@ -30,7 +33,9 @@ from manim import (
     Text,
     VGroup,
     config,
+    tempconfig,
 )
+from manim.__main__ import main
 
 from scenes.axes_view import THEMES
 from scenes.encoder import OneEncoder
@@ -63,3 +68,17 @@ class Card(OneEncoder, Scene):
         self.wait(0.8)
         self.play(FadeOut(words, rule), run_time=0.4)
         self.wait(0.2)
+
+
+def render_all(renders: list[dict]) -> None:
+    """Runs several ``manim`` command lines in this one process, each ``{"args":
+    [...], "env": {...}}``: its arguments after ``manim``, and the environment
+    variables it sets. Each starts from the same configuration."""
+    for render in renders:
+        os.environ.update(render["env"])
+        with tempconfig({}):
+            main(args=render["args"], standalone_mode=False)
+
+
+if __name__ == "__main__":
+    render_all(json.loads(sys.argv[1]))

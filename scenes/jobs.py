@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,15 +178,12 @@ class Job:
         )
 
     def command(self, temp_name: str) -> list[str]:
+        return [sys.executable, "-m", "manim", *self.manim_args(temp_name)]
+
+    def manim_args(self, temp_name: str) -> list[str]:
+        """The arguments of ``manim`` that render this job to ``temp_name``."""
         flag = QUALITIES[self.quality][0]
-        cmd = [
-            sys.executable,
-            "-m",
-            "manim",
-            "render",
-            f"-q{flag}",
-            "--disable_caching",
-        ]
+        cmd = ["render", f"-q{flag}", "--disable_caching"]
         cmd += ["--media_dir", str(self.media_dir), "-o", temp_name]
         cmd += ["-c", str(self.folder / f"{temp_name}.cfg")]  # see manim_config
         if self.fps:
@@ -272,47 +269,59 @@ def run_job(job: Job, log: Path, encoder_threads: int | None = None) -> str:
     complete, so an interrupted render never leaves a half-written file under
     the final name. ``encoder_threads`` caps x264's threads (its own default
     is one and a half per core)."""
-    job.folder.mkdir(parents=True, exist_ok=True)
-    stamp = job.stamp
-    # One lock per scene class and folder: manim keeps their partial movies in
-    # one place, whatever the format.
-    with locked(job.folder / f".{job.scene.cls}.lock") as lock:
-        key = job.key()
-        if job.output.exists() and stamp.exists() and stamp.read_text() == key:
-            return "up to date"
-        # Under the lock no other render of this output runs: a part file here
-        # is what a killed render left.
-        for stale in job.folder.glob(f".{job.scene.cls}{job.variant}.*.part*"):
-            stale.unlink(missing_ok=True)
-        temp = f".{job.scene.cls}{job.variant}.{os.getpid()}.part"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        rendered = job.folder / (temp + job.output.suffix)
-        (job.folder / f"{temp}.cfg").write_text(job.manim_config())
-        env = job.env()
+    return run_batch([job], log, encoder_threads)[0]
+
+
+def run_batch(
+    batch: list[Job], log: Path, encoder_threads: int | None = None
+) -> list[str]:
+    """Renders each job of ``batch`` as :func:`run_job` does, all of them in one
+    process (``python -m scenes.cards``): a title card is two seconds of video,
+    and starting manim for it costs about as much CPU time again."""
+    with ExitStack() as held:
+        outcomes, todo = [], []
+        for job in batch:
+            job.folder.mkdir(parents=True, exist_ok=True)
+            # One lock per scene class and folder: manim keeps their partial
+            # movies in one place, whatever the format.
+            lock = held.enter_context(locked(job.folder / f".{job.scene.cls}.lock"))
+            key = job.key()
+            stamp = job.stamp
+            if job.output.exists() and stamp.exists() and stamp.read_text() == key:
+                outcomes.append("up to date")
+                continue
+            # Under the lock no other render of this output runs: a part file
+            # here is what a killed render left.
+            for stale in job.folder.glob(f".{job.scene.cls}{job.variant}.*.part*"):
+                stale.unlink(missing_ok=True)
+            temp = f".{job.scene.cls}{job.variant}.{os.getpid()}.part"
+            held.callback(_remove_leftovers, job.folder, temp)
+            (job.folder / f"{temp}.cfg").write_text(job.manim_config())
+            todo.append((job, key, temp, lock))
+            outcomes.append("rendered")
+        if not todo:
+            return outcomes
+        names = ", ".join(job.name for job, *_ in todo)
+        env = todo[0][0].env()
         if encoder_threads:
             env[scene_params.ENCODER_THREADS] = str(encoder_threads)
-        try:
-            # The render inherits the lock: if optanim is killed, a second one
-            # waits until the orphaned render has ended too.
-            with (
-                open(log, "w") as out,
-                subprocess.Popen(
-                    job.command(temp),
-                    env=env,
-                    stdout=out,
-                    stderr=out,
-                    pass_fds=(lock.fileno(),),
-                ) as child,
-            ):
-                _CHILDREN.add(child)
-                if _STOPPING.is_set():
-                    child.terminate()
-                try:
-                    returncode = child.wait()
-                finally:
-                    _CHILDREN.discard(child)
-            if _STOPPING.is_set():
-                raise CliError(f"rendering {job.name} was interrupted")
+        if len(todo) == 1:
+            job, _, temp, _ = todo[0]
+            command = job.command(temp)
+        else:
+            renders = [
+                {"args": job.manim_args(temp), "env": _changed(job.env())}
+                for job, _, temp, _ in todo
+            ]
+            command = [sys.executable, "-m", "scenes.cards", json.dumps(renders)]
+        log.parent.mkdir(parents=True, exist_ok=True)
+        # The render inherits the locks: if optanim is killed, a second one
+        # waits until the orphaned render has ended too.
+        returncode = _run_child(command, env, log, [lock for *_, lock in todo])
+        if _STOPPING.is_set():
+            raise CliError(f"rendering {names} was interrupted")
+        for job, key, temp, _ in todo:
+            rendered = job.folder / (temp + job.output.suffix)
             if returncode != 0 or not rendered.exists():
                 raise CliError(
                     f"rendering {job.name} failed (exit {returncode}); "
@@ -322,12 +331,39 @@ def run_job(job: Job, log: Path, encoder_threads: int | None = None) -> str:
             if subtitles.exists():
                 subtitles.replace(job.output.with_suffix(".srt"))
             rendered.replace(job.output)
-            with written_in_place(stamp) as temp_stamp:
+            with written_in_place(job.stamp) as temp_stamp:
                 temp_stamp.write_text(key)
+    return outcomes
+
+
+def _run_child(command: list[str], env: dict, log: Path, locks: list) -> int:
+    """Runs a render to its end, or until Ctrl-C stops every render."""
+    with (
+        open(log, "w") as out,
+        subprocess.Popen(
+            command,
+            env=env,
+            stdout=out,
+            stderr=out,
+            pass_fds=[lock.fileno() for lock in locks],
+        ) as child,
+    ):
+        _CHILDREN.add(child)
+        if _STOPPING.is_set():
+            child.terminate()
+        try:
+            return child.wait()
         finally:
-            for leftover in job.folder.glob(temp + ".*"):
-                leftover.unlink()
-    return "rendered"
+            _CHILDREN.discard(child)
+
+
+def _changed(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if os.environ.get(k) != v}
+
+
+def _remove_leftovers(folder: Path, temp: str) -> None:
+    for leftover in folder.glob(temp + ".*"):
+        leftover.unlink()
 
 
 MAX_VIDEO_S = 20 * 60  # beyond these a render is refused without --force
@@ -382,21 +418,27 @@ def run_jobs(jobs: list[Job], workers: int, force: bool = False) -> None:
     # share only add switching.
     threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
 
-    def one(job: Job) -> None:
-        begin = time.monotonic()
-        print(f"  … {job.name}: rendering at {job.quality}", flush=True)
-        variant = "" if job.still else job.variant
-        log = job.media / "logs" / f"{job.name}_{job.quality}{variant}.log"
-        outcome = run_job(job, log, threads)
-        finished.append(job)
-        print(
-            f"[{len(finished)}/{total}] {job.name}: {outcome} "
-            f"in {time.monotonic() - begin:.1f} s -> {job.output}",
-            flush=True,
-        )
+    def one(batch: list[Job]) -> None:
+        begin, first = time.monotonic(), batch[0]
+        name = first.name if len(batch) == 1 else f"{len(batch)} cards"
+        print(f"  … {name}: rendering at {first.quality}", flush=True)
+        variant = "" if first.still else first.variant
+        log_name = first.name if len(batch) == 1 else "cards"
+        log = first.media / "logs" / f"{log_name}_{first.quality}{variant}.log"
+        outcomes = run_batch(batch, log, threads)
+        for job, outcome in zip(batch, outcomes, strict=True):
+            finished.append(job)
+            print(
+                f"[{len(finished)}/{total}] {job.name}: {outcome} "
+                f"in {time.monotonic() - begin:.1f} s -> {job.output}",
+                flush=True,
+            )
 
+    # The cards render in one process (see run_batch), first, beside a scene.
+    cards = [job for job in jobs if job.card is not None]
+    batches = ([cards] if cards else []) + [[job] for job in jobs if job.card is None]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(one, job) for job in jobs]
+        futures = [pool.submit(one, batch) for batch in batches]
         try:
             for future in futures:
                 future.result()

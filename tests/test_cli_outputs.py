@@ -116,6 +116,16 @@ def test_lecture_is_the_cards_and_scenes_end_to_end(lecture: Path, media: Path):
     assert all(seconds(card) == pytest.approx(CARD_SECONDS) for card in cards)
 
 
+def test_one_process_renders_every_card_with_its_own_text(lecture: Path, media: Path):
+    assert [log.name for log in media.glob("logs/cards*")] == ["cards_low.log"]
+    middles = set()
+    for card in media.glob(f"cards/*/videos/cards/{FOLDER}/Card.mp4"):
+        with av.open(str(card)) as container:
+            pictures = [f.to_ndarray(format="gray") for f in container.decode(video=0)]
+        middles.add(pictures[len(pictures) // 2].tobytes())
+    assert len(middles) == len(BUILT) + 1
+
+
 def test_lecture_has_a_chapter_per_scene(lecture: Path, media: Path):
     with av.open(str(lecture)) as container:
         chapters = container.chapters()
