@@ -18,7 +18,8 @@ encode of each scene at 1080p it measured 45.2 to 49.8 dB PSNR with files 1.09 t
 
 Frames also cost less on the way in: :class:`Renderer` converts each to yuv420p
 straight from the camera's pixels, instead of copying them for the encoder
-thread, and a frame held for a whole wait is converted once.
+thread; within an animation it converts again only the rows that the moving
+mobjects cover, and a frame held for a whole wait is converted once.
 
 A scene opts in with the :class:`OneEncoder` mixin, as ``LessonSlide`` does.
 """
@@ -26,6 +27,7 @@ A scene opts in with the :class:`OneEncoder` mixin, as ``LessonSlide`` does.
 from __future__ import annotations
 
 import io
+import math
 import os
 import threading
 from fractions import Fraction
@@ -34,7 +36,8 @@ from queue import Queue
 
 import av
 import numpy as np
-from manim import Camera, config
+from av.video.reformatter import VideoReformatter
+from manim import Camera, VMobject, config
 from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 from manim.scene import scene_file_writer
@@ -43,22 +46,97 @@ from manim.scene.scene_file_writer import to_av_frame_rate
 from scenes.params import ENCODER_THREADS
 
 KEY, NO_TYPE = av.video.frame.PictureType.I, av.video.frame.PictureType.NONE
+BLOCK = 16  # rows: the unit of the rows converted again
 FRAMES_AHEAD = 4  # queued for the encoder: enough to keep it busy, 12-32 MB at 1080p
 # an IDR frame wherever a clip begins
 CODEC_OPTIONS = {"preset": "veryfast", "crf": "20", "forced-idr": "1"}
 
 
-def codec_options() -> dict[str, str]:
-    """:data:`CODEC_OPTIONS`, with x264's threads capped when ``optanim`` runs
-    renders side by side."""
+def thread_cap() -> int | None:
+    """The threads a render's x264 and swscale may use, when ``optanim`` runs
+    renders side by side; None: their own defaults."""
     threads = os.environ.get(ENCODER_THREADS, "")
-    return CODEC_OPTIONS | ({"threads": threads} if threads.isdigit() else {})
+    return int(threads) if threads.isdigit() else None
 
 
-def to_yuv(rgba: np.ndarray) -> av.VideoFrame:
-    """The encoder's input frame, read from ``rgba`` without copying it first."""
-    frame = av.VideoFrame.from_numpy_buffer(rgba, format="rgba")
-    return frame.reformat(format="yuv420p")
+def codec_options() -> dict[str, str]:
+    """:data:`CODEC_OPTIONS`, with x264's threads capped by :func:`thread_cap`."""
+    threads = thread_cap()
+    return CODEC_OPTIONS | ({"threads": str(threads)} if threads else {})
+
+
+class ToYuv:
+    """Converts RGBA pixels to the encoder's yuv420p frames.
+
+    Given which blocks of :data:`BLOCK` rows may have changed since the frame it
+    converted last, it converts only bands around those and copies the rest of
+    the last frame: a ball and a readout cover a sixth of the rows. The bands
+    reach a block beyond the changed rows, so that the chroma rows they share
+    come out as a whole-frame conversion makes them, and are converted from a
+    block further still, so that swscale's edges fall outside them.
+
+    Pixels are read without copying them first, and one swscale context serves
+    each band height: ``VideoFrame.reformat`` sets up a context and its threads
+    for every frame, which cost more than the conversion itself.
+    """
+
+    def __init__(self) -> None:
+        self.reformatters: dict[int, VideoReformatter] = {}
+        self.threads = thread_cap() or 0  # 0: one per core
+        self.last: np.ndarray | None = None  # yuv420p planes, one after another
+
+    def __call__(
+        self, rgba: np.ndarray, changed: np.ndarray | None = None
+    ) -> av.VideoFrame:
+        """``rgba`` as yuv420p; ``changed``: a flag per block of rows that may
+        differ from the last call's pixels, or None to convert them all."""
+        height, width = rgba.shape[:2]
+        if height % 4 or width % 2:  # no whole chroma rows: no bands
+            return self._convert(rgba)
+        shape = (height * 3 // 2, width)
+        if changed is None or self.last is None or self.last.shape != shape:
+            planes, bands = np.empty(shape, np.uint8), [(0, height)]
+        else:
+            planes, bands = self.last.copy(), _bands(changed)
+        for start, stop in bands:
+            stop = min(stop, height)
+            keep = (start and start + BLOCK, stop if stop == height else stop - BLOCK)
+            converted = self._convert(rgba[start:stop])
+            for plane, source in zip(_split(planes), converted.planes, strict=True):
+                # chroma planes have half the rows
+                step = height // plane.shape[0]
+                rows = np.frombuffer(source, np.uint8).reshape(-1, source.line_size)
+                first, last = (row // step for row in keep)
+                begin = start // step
+                plane[first:last] = rows[first - begin : last - begin, : plane.shape[1]]
+        self.last = planes
+        return av.VideoFrame.from_numpy_buffer(planes, format="yuv420p")
+
+    def _convert(self, rgba: np.ndarray) -> av.VideoFrame:
+        reformatter = self.reformatters.setdefault(len(rgba), VideoReformatter())
+        frame = av.VideoFrame.from_numpy_buffer(rgba, format="rgba")
+        return reformatter.reformat(frame, format="yuv420p", threads=self.threads)
+
+
+def _bands(changed: np.ndarray) -> list[tuple[int, int]]:
+    """The row ranges to convert: runs of ``changed`` blocks, grown by two."""
+    grown = np.zeros(len(changed) + 4, bool)
+    for shift in range(5):
+        grown[shift : shift + len(changed)] |= changed
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], grown[2:-2], [0]])))
+    return [(a * BLOCK, b * BLOCK) for a, b in edges.reshape(-1, 2)]
+
+
+def _split(planes: np.ndarray) -> list[np.ndarray]:
+    """The Y, U and V planes of a yuv420p buffer, as views."""
+    height, width = planes.shape[0] * 2 // 3, planes.shape[1]
+    flat = planes.reshape(-1)
+    y, chroma = height * width, height * width // 4
+    return [
+        flat[:y].reshape(height, width),
+        flat[y : y + chroma].reshape(height // 2, width // 2),
+        flat[y + chroma :].reshape(height // 2, width // 2),
+    ]
 
 
 class SceneEncoder:
@@ -126,6 +204,7 @@ class SceneEncoder:
         template.start_encoding()  # fills in the stream parameters the clips copy
         clips: list[tuple[int, av.container.OutputContainer, av.stream.Stream]] = []
         frame_index = 0
+        to_yuv = ToYuv()
 
         def mux(packets) -> None:
             for packet in packets:
@@ -225,16 +304,55 @@ class SceneFileWriter(scene_file_writer.SceneFileWriter):
 
 
 class Renderer(CairoRenderer):
-    """manim's cairo renderer, handing :class:`SceneEncoder` converted frames."""
+    """manim's cairo renderer, handing :class:`SceneEncoder` converted frames.
+
+    Within an animation manim draws the moving mobjects over one static image,
+    so a frame differs from the last only in the rows they cover now or covered
+    then: :class:`ToYuv` converts those again, and copies the rest.
+    """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(file_writer_class=SceneFileWriter, **kwargs)
+        self.to_yuv = ToYuv()
+        self.drawn: tuple | None = None  # what _drawn said of the last frame
+
+    def save_static_frame_data(self, scene, static_mobjects):
+        self.drawn = None  # a new static image: the next frame converts whole
+        return super().save_static_frame_data(scene, static_mobjects)
 
     def render(self, scene, time: float, moving_mobjects=None) -> None:
         if self.file_writer.encoder is None or self.skip_animations:
+            self.drawn = None
             return super().render(scene, time, moving_mobjects)
         self.update_frame(scene, moving_mobjects)
-        self.add_frame(to_yuv(self.camera.pixel_array))
+        drawn, changed = self._drawn(moving_mobjects), None
+        if drawn and self.drawn and drawn[0] == self.drawn[0]:
+            changed = drawn[1] | self.drawn[1]
+        self.add_frame(self.to_yuv(self.camera.pixel_array, changed))
+        self.drawn = drawn
+
+    def _drawn(self, mobjects) -> tuple[tuple, np.ndarray] | None:
+        """The camera's view, and a flag per block of rows that ``mobjects`` may
+        have drawn on; None when that is not known."""
+        if not mobjects:
+            return None  # manim draws every mobject
+        camera = self.camera
+        scale = camera.pixel_height / camera.frame_height  # pixels per unit
+        top = camera.frame_center[1] + camera.frame_height / 2  # of pixel row 0
+        blocks = np.zeros(-(-camera.pixel_height // BLOCK), bool)
+        for mob in camera.get_mobjects_to_display(mobjects):
+            if not isinstance(mob, VMobject):
+                return None  # an image or a point cloud
+            ys = camera.transform_points_pre_display(mob, mob.points)[:, 1]
+            # A curve lies within its control points, and a stroke's mitred
+            # corners reach five widths from them at most (Cairo's limit of 10).
+            width = max(mob.get_stroke_width(), mob.get_stroke_width(background=True))
+            reach = 5 * width * camera.cairo_line_width_multiple * scale + 2
+            first = math.floor((top - ys.max()) * scale - reach) // BLOCK
+            last = math.floor((top - ys.min()) * scale + reach) // BLOCK
+            blocks[max(first, 0) : max(last + 1, 0)] = True
+        view = (*camera.frame_center, camera.frame_width, camera.frame_height)
+        return view, blocks
 
 
 class OneEncoder:

@@ -9,8 +9,9 @@ import pytest
 from manim import BLUE, LEFT, RIGHT, Circle, Dot, Scene, Square, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
-from scenes.catalog import SCENES
-from scenes.encoder import Renderer, SceneEncoder
+from scenes import encoder
+from scenes.catalog import BY_NAME, SCENES
+from scenes.encoder import BLOCK, Renderer, SceneEncoder, ToYuv
 from scenes.params import ENCODER_THREADS
 
 
@@ -121,3 +122,63 @@ def test_every_scene_and_card_renders_through_the_one_encoder():
         scene = getattr(importlib.import_module(f"scenes.{entry.name}"), entry.cls)
         assert isinstance(scene().renderer, Renderer), entry.name
     assert isinstance(Card().renderer, Renderer)
+
+
+def whole(rgba: np.ndarray) -> np.ndarray:
+    """``rgba`` converted to yuv420p as PyAV converts a frame."""
+    frame = av.VideoFrame.from_numpy_buffer(rgba, format="rgba")
+    return frame.reformat(format="yuv420p").to_ndarray()
+
+
+@pytest.mark.parametrize(("height", "width"), [(1080, 1920), (288, 512), (36, 64)])
+def test_converting_the_changed_rows_again_equals_converting_all(height, width):
+    rng = np.random.default_rng(height)
+    blocks = -(-height // BLOCK)
+    for _ in range(20):
+        before = rng.integers(0, 256, (height, width, 4), np.uint8)
+        changed = rng.random(blocks) < rng.random() / 2
+        after = before.copy()
+        for block in np.flatnonzero(changed):
+            rows = slice(block * BLOCK, (block + 1) * BLOCK)
+            after[rows] = rng.integers(0, 256, after[rows].shape, np.uint8)
+        to_yuv = ToYuv()
+        to_yuv(before)
+        assert np.array_equal(to_yuv(after, changed).to_ndarray(), whole(after))
+
+
+class Checked(ToYuv):
+    """Checks every frame against a whole conversion of the camera's pixels."""
+
+    counts = {"frames": 0, "in bands": 0}
+
+    def __call__(self, rgba, changed=None):
+        frame = super().__call__(rgba, changed)
+        assert np.array_equal(frame.to_ndarray(), whole(rgba))
+        self.counts["frames"] += 1
+        self.counts["in bands"] += changed is not None
+        return frame
+
+
+@pytest.mark.parametrize("name", [entry.name for entry in SCENES] + ["card"])
+def test_the_rows_scenes_change_are_known(name, monkeypatch):
+    """What the renderer takes for a frame's changed rows holds: every frame of
+    every scene converts as the whole frame would."""
+    from scenes.cards import Card
+
+    monkeypatch.setattr(encoder, "ToYuv", Checked)
+    monkeypatch.setattr(Checked, "counts", {"frames": 0, "in bands": 0})
+    if name == "card":
+        scene = Card
+    else:
+        scene = getattr(importlib.import_module(f"scenes.{name}"), BY_NAME[name].cls)
+    options = {
+        "pixel_width": 512,
+        "pixel_height": 288,
+        "frame_rate": 5,
+        "disable_caching": True,
+        "verbosity": "ERROR",
+        "progress_bar": "none",
+    }
+    with tempconfig(options):
+        scene().render()
+    assert Checked.counts["in bands"] >= Checked.counts["frames"] / 3
