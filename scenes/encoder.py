@@ -123,7 +123,12 @@ def _bands(changed: np.ndarray) -> list[tuple[int, int]]:
     grown = np.zeros(len(changed) + 4, bool)
     for shift in range(5):
         grown[shift : shift + len(changed)] |= changed
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], grown[2:-2], [0]])))
+    return _runs(grown[2:-2])
+
+
+def _runs(blocks: np.ndarray) -> list[tuple[int, int]]:
+    """The row ranges of the runs of set ``blocks``."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], blocks, [0]])))
     return [(a * BLOCK, b * BLOCK) for a, b in edges.reshape(-1, 2)]
 
 
@@ -308,7 +313,9 @@ class Renderer(CairoRenderer):
 
     Within an animation manim draws the moving mobjects over one static image,
     so a frame differs from the last only in the rows they cover now or covered
-    then: :class:`ToYuv` converts those again, and copies the rest.
+    then. Only the rows they covered are restored from the static image, and
+    only those rows are converted again (:class:`ToYuv`); the rest is the last
+    frame's.
     """
 
     def __init__(self, **kwargs) -> None:
@@ -316,19 +323,31 @@ class Renderer(CairoRenderer):
         self.to_yuv = ToYuv()
         self.drawn: tuple | None = None  # what _drawn said of the last frame
 
+    def update_frame(self, *args, **kwargs) -> None:
+        self.drawn = None  # the whole frame is drawn: the next one starts whole
+        super().update_frame(*args, **kwargs)
+
     def save_static_frame_data(self, scene, static_mobjects):
-        self.drawn = None  # a new static image: the next frame converts whole
+        self.drawn = None  # a new static image
         return super().save_static_frame_data(scene, static_mobjects)
 
     def render(self, scene, time: float, moving_mobjects=None) -> None:
         if self.file_writer.encoder is None or self.skip_animations:
             self.drawn = None
             return super().render(scene, time, moving_mobjects)
-        self.update_frame(scene, moving_mobjects)
-        drawn, changed = self._drawn(moving_mobjects), None
-        if drawn and self.drawn and drawn[0] == self.drawn[0]:
-            changed = drawn[1] | self.drawn[1]
-        self.add_frame(self.to_yuv(self.camera.pixel_array, changed))
+        drawn, last = self._drawn(moving_mobjects), self.drawn
+        if drawn and last and drawn[0] == last[0]:
+            pixels = self.camera.pixel_array
+            static = self.static_image
+            static = self.camera.background if static is None else static
+            for start, stop in _runs(last[1]):
+                pixels[start:stop] = static[start:stop]
+            self.camera.capture_mobjects(moving_mobjects)
+            frame = self.to_yuv(pixels, drawn[1] | last[1])
+        else:
+            self.update_frame(scene, moving_mobjects)
+            frame = self.to_yuv(self.camera.pixel_array)
+        self.add_frame(frame)
         self.drawn = drawn
 
     def _drawn(self, mobjects) -> tuple[tuple, np.ndarray] | None:

@@ -159,13 +159,24 @@ class Checked(ToYuv):
         return frame
 
 
+class CheckedRenderer(Renderer):
+    """Checks every frame against the frame manim's own renderer draws."""
+
+    def render(self, scene, time, moving_mobjects=None):
+        super().render(scene, time, moving_mobjects)
+        ours = self.camera.pixel_array.copy()
+        CairoRenderer.update_frame(self, scene, moving_mobjects)
+        assert np.array_equal(ours, self.camera.pixel_array)
+
+
 @pytest.mark.parametrize("name", [entry.name for entry in SCENES] + ["card"])
 def test_the_rows_scenes_change_are_known(name, monkeypatch):
     """What the renderer takes for a frame's changed rows holds: every frame of
-    every scene converts as the whole frame would."""
+    every scene is drawn and converted as the whole frame would be."""
     from scenes.cards import Card
 
     monkeypatch.setattr(encoder, "ToYuv", Checked)
+    monkeypatch.setattr(encoder, "Renderer", CheckedRenderer)
     monkeypatch.setattr(Checked, "counts", {"frames": 0, "in bands": 0})
     if name == "card":
         scene = Card
