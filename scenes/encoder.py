@@ -46,7 +46,7 @@ from manim.scene.scene_file_writer import to_av_frame_rate
 from scenes.params import ENCODER_THREADS
 
 KEY, NO_TYPE = av.video.frame.PictureType.I, av.video.frame.PictureType.NONE
-BLOCK = 16  # rows: the unit of the rows converted again
+BLOCK = 8  # rows: the unit of the rows converted again
 FRAMES_AHEAD = 4  # queued for the encoder: enough to keep it busy, 12-32 MB at 1080p
 # an IDR frame wherever a clip begins
 CODEC_OPTIONS = {"preset": "veryfast", "crf": "20", "forced-idr": "1"}
