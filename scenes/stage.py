@@ -144,14 +144,21 @@ class LessonSlide(OneEncoder, Slide):
             t = min(int(s), steps - 1)
             self.on_curve(ball, fn, grad, path[t] + (path[t + 1] - path[t]) * (s - t))
 
+        shown = [None]
+
         def count(mob: Mobject, alpha: float) -> None:
             t = round(step_at(alpha))
-            readout.show(values(t, path[t]))
+            if t != shown[0]:  # the numbers change once a step, not every frame
+                shown[0] = t
+                readout.show(values(t, path[t]))
 
         run_time = steps * self.params.seconds_per_step
         animations = [UpdateFromAlphaFunc(ball, move)]
         if readout is not None:
-            animations.append(UpdateFromAlphaFunc(readout, count))
+            # manim draws every frame what is animated and all it draws later:
+            # the numbers and the ball, last, not the labels and the figure.
+            self.bring_to_front(readout, ball)
+            animations.append(UpdateFromAlphaFunc(readout.numbers, count))
         self.play(*animations, run_time=run_time, rate_func=linear)
 
 
