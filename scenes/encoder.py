@@ -52,17 +52,11 @@ FRAMES_AHEAD = 4  # queued for the encoder: enough to keep it busy, 12-32 MB at 
 CODEC_OPTIONS = {"preset": "veryfast", "crf": "20", "forced-idr": "1"}
 
 
-def thread_cap() -> int | None:
-    """The threads a render's x264 and swscale may use, when ``optanim`` runs
-    renders side by side; None: their own defaults."""
-    threads = os.environ.get(ENCODER_THREADS, "")
-    return int(threads) if threads.isdigit() else None
-
-
 def codec_options() -> dict[str, str]:
-    """:data:`CODEC_OPTIONS`, with x264's threads capped by :func:`thread_cap`."""
-    threads = thread_cap()
-    return CODEC_OPTIONS | ({"threads": str(threads)} if threads else {})
+    """:data:`CODEC_OPTIONS`, with x264's threads capped when ``optanim`` runs
+    renders side by side."""
+    threads = os.environ.get(ENCODER_THREADS, "")
+    return CODEC_OPTIONS | ({"threads": threads} if threads.isdigit() else {})
 
 
 class ToYuv:
@@ -82,7 +76,6 @@ class ToYuv:
 
     def __init__(self) -> None:
         self.reformatters: dict[int, VideoReformatter] = {}
-        self.threads = thread_cap() or 0  # 0: one per core
         self.last: np.ndarray | None = None  # yuv420p planes, one after another
 
     def __call__(
@@ -115,7 +108,8 @@ class ToYuv:
     def _convert(self, rgba: np.ndarray) -> av.VideoFrame:
         reformatter = self.reformatters.setdefault(len(rgba), VideoReformatter())
         frame = av.VideoFrame.from_numpy_buffer(rgba, format="rgba")
-        return reformatter.reformat(frame, format="yuv420p", threads=self.threads)
+        # One thread: swscale's own threads only add memory to bands this small.
+        return reformatter.reformat(frame, format="yuv420p", threads=1)
 
 
 def _bands(changed: np.ndarray) -> list[tuple[int, int]]:
