@@ -283,30 +283,12 @@ class Saddle3D(LessonSlide):
 
     def _roll(self, ball: Circle, path: np.ndarray, readout) -> None:
         """Plays a descent on the surface, ``seconds_per_step`` per iterate."""
-        steps = len(path) - 1
 
-        def move(mob, alpha):
-            s = alpha * steps
-            t = min(int(s), steps - 1)
-            self.balls[ball] = path[t] + (path[t + 1] - path[t]) * (s - t)
-            ball.move_to(self.view.surface_point(*self.balls[ball]))
+        def place(xy: np.ndarray) -> None:
+            self.balls[ball] = xy
+            ball.move_to(self.view.surface_point(*xy))
 
-        shown = [None]
-
-        def count(mob, alpha):
-            t = round(alpha * steps)
-            if t != shown[0]:  # the numbers change once a step, not every frame
-                shown[0] = t
-                readout.show(self._values(t, path[t]))
-
-        # Only what moves is drawn every frame: the numbers and the ball, last.
-        self.bring_to_front(readout, ball)
-        self.play(
-            UpdateFromAlphaFunc(ball, move),
-            UpdateFromAlphaFunc(readout.numbers, count),
-            run_time=steps * self.params.seconds_per_step,
-            rate_func=linear,
-        )
+        self.descend(ball, path, place, readout, self._values)
 
     def _turn(self, elev: float, azim: float, run_time: float) -> None:
         """Moves the camera, with the balls staying on the surface."""

@@ -132,8 +132,24 @@ class LessonSlide(OneEncoder, Slide):
         readout: Readout | None = None,
         values: Callable[[int, float], Sequence[float]] | None = None,
     ) -> None:
+        """Plays a descent along the curve of ``fn`` (see :meth:`descend`)."""
+
+        def place(x: float) -> None:
+            self.on_curve(ball, fn, grad, x)
+
+        self.descend(ball, path, place, readout, values)
+
+    def descend(
+        self,
+        ball: Circle,
+        path: np.ndarray,
+        place: Callable[[np.ndarray], None],
+        readout: Readout | None = None,
+        values: Callable[[int, np.ndarray], Sequence[float]] | None = None,
+    ) -> None:
         """Plays a descent: every iterate takes ``seconds_per_step``, so the ball
-        slows as the steps shrink. ``values(t, x_t)`` feeds the readout."""
+        slows as the steps shrink. ``place(x)`` puts the ball at a point of the
+        path or between two iterates; ``values(t, x_t)`` feeds the readout."""
         steps = len(path) - 1
 
         def step_at(alpha: float) -> float:
@@ -142,7 +158,7 @@ class LessonSlide(OneEncoder, Slide):
         def move(mob: Mobject, alpha: float) -> None:
             s = step_at(alpha)
             t = min(int(s), steps - 1)
-            self.on_curve(ball, fn, grad, path[t] + (path[t + 1] - path[t]) * (s - t))
+            place(path[t] + (path[t + 1] - path[t]) * (s - t))
 
         shown = [None]
 
