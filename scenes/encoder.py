@@ -158,7 +158,7 @@ class SceneEncoder:
         self.thread.start()
 
     @property
-    def failed(self) -> bool:
+    def failed(self) -> bool:  # manim's write_frame asks, as of its own encode jobs
         return self.error is not None
 
     def begin(self, path) -> None:
