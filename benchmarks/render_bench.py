@@ -32,9 +32,9 @@ from matplotlib.figure import Figure
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from scenes.catalog import SCENES  # noqa: E402
-from scenes.encoder import CODEC_OPTIONS  # noqa: E402
-from scenes.landscapes import f, grad_f  # noqa: E402
+from optanim.lesson.catalog import SCENES  # noqa: E402
+from optanim.lesson.landscapes import f, grad_f  # noqa: E402
+from optanim.render.internals import CODEC_OPTIONS  # noqa: E402
 
 PY = sys.executable
 OPTANIM = str(Path(PY).with_name("optanim"))
@@ -42,8 +42,9 @@ QUALITIES = {"l": (854, 480, 15), "h": (1920, 1080, 60)}
 AV_OPTIONS = {"an": "1", "crf": "23"}  # manim 0.21 scene_file_writer.py
 # `manim` with the scenes on manim's own renderer and writer, one encoder per clip
 MANIM_WRITER = (
-    "import sys, scenes.encoder as e; from manim.renderer.cairo_renderer import "
-    "CairoRenderer; e.Renderer = CairoRenderer; from manim.__main__ import main; "
+    "import sys, optanim.render.internals as e; "
+    "from manim.renderer.cairo_renderer import CairoRenderer; "
+    "e.Renderer = CairoRenderer; from manim.__main__ import main; "
     "sys.argv[0] = 'manim'; main()"
 )
 

@@ -10,8 +10,9 @@ The last frame is the lesson's figure.
 
 from manim import DOWN, RIGHT, UP, Create, FadeIn, FadeOut, Write
 
-from scenes.landscapes import f, grad_f
-from scenes.stage import BALL_COLORS, LessonSlide
+from optanim.lesson.landscapes import f, grad_f
+from optanim.render.slide import LessonSlide
+from optanim.render.theme import BALL_COLORS
 
 
 class LocalMinimum(LessonSlide):
@@ -19,7 +20,7 @@ class LocalMinimum(LessonSlide):
 
     def construct(self):
         view, lay, p = self.view, self.layout, self.params
-        paths = p.paths()
+        paths = p.paths
 
         # Axes, then the curve and its formula
         self.beat("This is f of x equals x times cos of pi x.")
@@ -39,7 +40,7 @@ class LocalMinimum(LessonSlide):
         values = lambda t, x: (t, x, grad_f(x))  # noqa: E731
         readout.show(values(0, paths["left"][0]))
         self.play(FadeIn(left), FadeIn(readout), run_time=0.5)
-        self.roll(left, paths["left"], f, grad_f, readout, values)
+        self.descend(left, paths["left"], (f, grad_f), readout, values)
 
         # The right ball reaches the global minimum
         self.beat(
@@ -49,7 +50,7 @@ class LocalMinimum(LessonSlide):
         right = self.on_curve(self.ball(BALL_COLORS[1]), f, grad_f, paths["right"][0])
         readout.show(values(0, paths["right"][0]))
         self.play(FadeIn(right), run_time=0.5)
-        self.roll(right, paths["right"], f, grad_f, readout, values)
+        self.descend(right, paths["right"], (f, grad_f), readout, values)
 
         # Name the two minima
         self.beat("The first ball found a local minimum; the second, the global one.")

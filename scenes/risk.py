@@ -7,7 +7,7 @@ from that point moves on to its own minimum at x ≈ 1.090. The last frame is th
 lesson's figure, legend included.
 
 The original legend calls f "train error" and g "test error", against its own
-annotations (see ``figures.md``); ``OPTANIM_RISK_LEGEND=corrected`` swaps the
+annotations (see ``docs/figures.md``); ``OPTANIM_RISK_LEGEND=corrected`` swaps the
 words. The captions name the curves by their look and their risk, never by the
 legend's words, so they hold with either legend.
 
@@ -27,9 +27,10 @@ from manim import (
     Write,
 )
 
-from scenes.figures import CORRECTED_RISK_LEGEND
-from scenes.landscapes import f, g, grad_f, grad_g
-from scenes.stage import BALL_COLORS, LessonSlide
+from optanim.lesson.figures import CORRECTED_RISK_LEGEND
+from optanim.lesson.landscapes import f, g, grad_f, grad_g
+from optanim.render.slide import LessonSlide
+from optanim.render.theme import BALL_COLORS
 
 ORIGINAL_LEGEND_NOTE = (
     "This is the figure of the lesson. Mind its legend: the dashed curve, which "
@@ -52,7 +53,7 @@ class Risk(LessonSlide):
 
     def construct(self):
         view, lay, p = self.view, self.layout, self.params
-        paths = p.paths()
+        paths = p.paths
         empirical, expected = paths["empirical"], paths["expected"]
         x_g, x_f = empirical[-1], expected[-1]
         solid, dashed = view.curves
@@ -85,7 +86,7 @@ class Risk(LessonSlide):
         on_g = lambda t, x: (t, x, grad_g(x))  # noqa: E731
         readout.show(on_g(0, empirical[0]))
         self.play(FadeIn(trained), FadeIn(readout), run_time=0.5)
-        self.roll(trained, empirical, g, grad_g, readout, on_g)
+        self.descend(trained, empirical, (g, grad_g), readout, on_g)
 
         # The expected risk still slopes there
         self.beat(
@@ -106,7 +107,7 @@ class Risk(LessonSlide):
             "Descending the expected risk from there moves on to its own minimum. "
             "The minimum of the training loss is not the minimum we want."
         )
-        self.roll(probe, expected, f, grad_f, readout_f, on_f)
+        self.descend(probe, expected, (f, grad_f), readout_f, on_f)
         gap = self.readout([("x^*_g", 3), ("x^*_f", 3), ("x^*_f - x^*_g", 3)])
         gap.move_to(readout_f, aligned_edge=LEFT + DOWN)
         gap.show((x_g, x_f, x_f - x_g))

@@ -11,8 +11,9 @@ the lesson's figure.
 
 from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Write
 
-from scenes.landscapes import cube, grad_cube
-from scenes.stage import BALL_COLORS, LessonSlide
+from optanim.lesson.landscapes import cube, grad_cube
+from optanim.render.slide import LessonSlide
+from optanim.render.theme import BALL_COLORS
 
 
 class SaddlePoint(LessonSlide):
@@ -20,7 +21,7 @@ class SaddlePoint(LessonSlide):
 
     def construct(self):
         view, lay, p = self.view, self.layout, self.params
-        paths = p.paths()
+        paths = p.paths
         stall = paths["stall"]
 
         # Axes, then the curve and its formula
@@ -41,7 +42,7 @@ class SaddlePoint(LessonSlide):
         values = lambda t, x: (t, x, cube(x), grad_cube(x))  # noqa: E731
         readout.show(values(0, stall[0]))
         self.play(FadeIn(ball), FadeIn(readout), run_time=0.5)
-        self.roll(ball, stall, cube, grad_cube, readout, values)
+        self.descend(ball, stall, (cube, grad_cube), readout, values)
 
         # Flat, but no minimum
         self.beat(
@@ -61,7 +62,7 @@ class SaddlePoint(LessonSlide):
             target = self.on_curve(ball.copy(), cube, grad_cube, nudge[0])
             self.play(ball.animate.move_to(target), run_time=0.5)
             readout.show(values(0, nudge[0]))
-            self.roll(ball, nudge, cube, grad_cube, readout, values)
+            self.descend(ball, nudge, (cube, grad_cube), readout, values)
 
             self.beat("Without the nudge, the descent stays stalled near 0.")
             self.play(FadeOut(ball), run_time=0.4)

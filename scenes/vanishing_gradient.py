@@ -10,8 +10,9 @@ hardly moves. The last frame is the lesson's figure.
 
 from manim import DOWN, LEFT, RIGHT, Create, FadeIn, FadeOut, Indicate, Write
 
-from scenes.landscapes import grad_tanh, tanh
-from scenes.stage import BALL_COLORS, LessonSlide
+from optanim.lesson.landscapes import grad_tanh, tanh
+from optanim.render.slide import LessonSlide
+from optanim.render.theme import BALL_COLORS
 
 
 class VanishingGradient(LessonSlide):
@@ -19,7 +20,7 @@ class VanishingGradient(LessonSlide):
 
     def construct(self):
         view, lay, p = self.view, self.layout, self.params
-        paths = p.paths()
+        paths = p.paths
         slope, tail = paths["slope"], paths["tail"]
 
         # Axes, then the curve and its derivative
@@ -39,7 +40,7 @@ class VanishingGradient(LessonSlide):
             f"Gradient descent from x = {slope[0]:g}, where the gradient is "
             f"{grad_tanh(slope[0]):.2f}: the ball moves fast."
         )
-        fast, fast_readout = self._descend(slope, BALL_COLORS[0], (0.05, 0.62))
+        fast, fast_readout = self._ball_descending(slope, BALL_COLORS[0], (0.05, 0.62))
 
         # The same descent on the flat tail crawls
         self.beat(
@@ -47,7 +48,7 @@ class VanishingGradient(LessonSlide):
             f"where the gradient is only {grad_tanh(tail[0]):.5f}: "
             "the ball barely moves."
         )
-        slow, slow_readout = self._descend(tail, BALL_COLORS[1], (0.62, 0.08))
+        slow, slow_readout = self._ball_descending(tail, BALL_COLORS[1], (0.62, 0.08))
 
         # Compare the distances
         ratio = abs(slope[-1] - slope[0]) / abs(tail[-1] - tail[0])
@@ -72,7 +73,7 @@ class VanishingGradient(LessonSlide):
         self.play(FadeOut(fast, slow), run_time=0.8)
         self.finish()
 
-    def _descend(self, path, color: str, corner: tuple[float, float]):
+    def _ball_descending(self, path, color: str, corner: tuple[float, float]):
         """A ball rolling along ``path``, with a readout whose lower left corner
         sits at axes fraction ``corner``: the step, the gradient, the distance."""
         ball = self.on_curve(self.ball(color), tanh, grad_tanh, path[0])
@@ -84,5 +85,5 @@ class VanishingGradient(LessonSlide):
 
         readout.show(values(0, path[0]))
         self.play(FadeIn(ball), FadeIn(readout), run_time=0.5)
-        self.roll(ball, path, tanh, grad_tanh, readout, values)
+        self.descend(ball, path, (tanh, grad_tanh), readout, values)
         return ball, readout

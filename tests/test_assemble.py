@@ -8,8 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from scenes import assemble
-from scenes.assemble import Cue, Part, format_srt, join_clips, parse_srt
+from optanim.outputs import assemble
+from optanim.outputs.assemble import Cue, Part, format_srt, join_clips, parse_srt
 
 FPS = 5
 FRAMES = 5  # one second per clip

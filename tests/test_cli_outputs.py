@@ -32,8 +32,8 @@ from conftest import check_deck, needs_browser
 from manim_slides.config import PresentationConfig
 from PIL import Image
 
-from scenes import cli
-from scenes.catalog import SCENES, SceneEntry
+from optanim import cli
+from optanim.lesson.catalog import SCENES, SceneEntry
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--resolution", "128,72", "--fps", "5"]
@@ -104,7 +104,7 @@ def scene_starts(media: Path) -> list[float]:
 
 # -- the lecture -----------------------------------------------------------------
 def test_lecture_is_the_cards_and_scenes_end_to_end(lecture: Path, media: Path):
-    cards = list(media.glob(f"cards/*/videos/cards/{FOLDER}/Card.mp4"))
+    cards = list(media.glob(f"cards/*/videos/title_card/{FOLDER}/Card.mp4"))
     assert len(cards) == len(BUILT) + 1
     clips = cards + [scene_clip(media, entry) for entry in BUILT]
     with av.open(str(lecture)) as container:
@@ -119,7 +119,7 @@ def test_lecture_is_the_cards_and_scenes_end_to_end(lecture: Path, media: Path):
 def test_one_process_renders_every_card_with_its_own_text(lecture: Path, media: Path):
     assert [log.name for log in media.glob("logs/cards*")] == ["cards_low.log"]
     middles = set()
-    for card in media.glob(f"cards/*/videos/cards/{FOLDER}/Card.mp4"):
+    for card in media.glob(f"cards/*/videos/title_card/{FOLDER}/Card.mp4"):
         with av.open(str(card)) as container:
             pictures = [f.to_ndarray(format="gray") for f in container.decode(video=0)]
         middles.add(pictures[len(pictures) // 2].tobytes())
@@ -184,7 +184,7 @@ def test_an_interrupted_lecture_keeps_the_previous_one(lecture, media, tmp_path,
     scene_clip(copy, entry).with_suffix(".mp4.key").unlink()  # render it again
     previous = (copy / "lecture" / "low" / "lecture.mp4").read_bytes()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPTANIM_")}
-    command = [sys.executable, "-m", "scenes.cli", *lecture_args(copy)]
+    command = [sys.executable, "-m", "optanim.cli", *lecture_args(copy)]
     with subprocess.Popen(
         command, cwd=tmp_path, env=env, start_new_session=True, stderr=subprocess.PIPE
     ) as run:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import last_frame
 
-from scenes.catalog import SCENES
+from optanim.lesson.catalog import SCENES
 
 CONTROL = Path(__file__).parent / "control_frames"
 BUILT = [s for s in SCENES if s.exists]

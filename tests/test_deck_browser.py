@@ -19,7 +19,7 @@ from conftest import check_deck, needs_browser
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
-from scenes.deck import REVEAL_DIR, build_deck
+from optanim.outputs.deck import REVEAL_DIR, build_deck
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,10 +9,10 @@ import pytest
 from manim import BLUE, LEFT, RIGHT, Circle, Dot, Scene, Square, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 
-from scenes import encoder
-from scenes.catalog import BY_NAME, SCENES
-from scenes.encoder import BLOCK, Renderer, SceneEncoder, ToYuv
-from scenes.params import ENCODER_THREADS
+from optanim.lesson.catalog import BY_NAME, SCENES
+from optanim.lesson.settings import ENCODER_THREADS
+from optanim.render import internals as encoder
+from optanim.render.internals import BLOCK, Renderer, SceneEncoder, ToYuv
 
 
 class Moves(Scene):
@@ -116,7 +116,7 @@ def test_x264_runs_at_our_settings(tmp_path, monkeypatch):
 
 
 def test_every_scene_and_card_renders_through_the_one_encoder():
-    from scenes.cards import Card
+    from scenes.title_card import Card
 
     for entry in SCENES:
         scene = getattr(importlib.import_module(f"scenes.{entry.name}"), entry.cls)
@@ -173,7 +173,7 @@ class CheckedRenderer(Renderer):
 def test_the_rows_scenes_change_are_known(name, monkeypatch):
     """What the renderer takes for a frame's changed rows holds: every frame of
     every scene is drawn and converted as the whole frame would be."""
-    from scenes.cards import Card
+    from scenes.title_card import Card
 
     monkeypatch.setattr(encoder, "ToYuv", Checked)
     monkeypatch.setattr(encoder, "Renderer", CheckedRenderer)

@@ -12,11 +12,11 @@ import pytest
 from conftest import last_frame
 from manim import tempconfig
 
-from scenes import framematch as fm
-from scenes.catalog import BY_NAME
-from scenes.figures import CORRECTED_RISK_LEGEND, SPECS
-from scenes.mpl_figure import draw_original
-from scenes.stage import BALL_COLORS
+from optanim.lesson.catalog import BY_NAME
+from optanim.lesson.figures import CORRECTED_RISK_LEGEND, SPECS
+from optanim.qa import framematch as fm
+from optanim.qa.original import draw_original
+from optanim.render.theme import BALL_COLORS
 
 CASES = {
     "risk": ("risk", {}),

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from scenes.figures import SPECS, auto_ticks, tick_labels
-from scenes.mpl_figure import draw_original
+from optanim.lesson.figures import SPECS, auto_ticks, tick_labels
+from optanim.qa.original import draw_original
 
 FLAT = [name for name, spec in SPECS.items() if spec.view3d is None]
 
-# Facts of ../shared/figures.md: visible ticks and limits of each original.
+# Facts of docs/figures.md: visible ticks and limits of each original.
 FACTS = {
     "risk": (np.arange(0.6, 1.41, 0.2), np.arange(-1.2, 0.01, 0.2),
              (0.4505, 1.5395), (-1.2686, 0.0604)),
@@ -77,7 +77,7 @@ def test_auto_ticks_fits_the_axis_length():
 
 
 def test_corrected_legend_swaps_the_curve_names():
-    from scenes.figures import CORRECTED_RISK_LEGEND
+    from optanim.lesson.figures import CORRECTED_RISK_LEGEND
 
     spec = SPECS["risk"].with_legend_labels(*CORRECTED_RISK_LEGEND)
     assert [c.label for c in spec.curves] == ["test error", "train error"]

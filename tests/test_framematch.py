@@ -14,8 +14,8 @@ import functools
 import numpy as np
 import pytest
 
-from scenes.figures import SPECS, FigureSpec
-from scenes.framematch import (
+from optanim.lesson.figures import SPECS, FigureSpec
+from optanim.qa.framematch import (
     C0,
     PURPLE,
     AnnotationMarks,
@@ -29,7 +29,7 @@ from scenes.framematch import (
     wireframe,
     wireframe_overlap,
 )
-from scenes.mpl_figure import draw_original
+from optanim.qa.original import draw_original
 
 FLAT = ("risk", "local_minimum", "saddle_point", "vanishing_gradient")
 REFERENCE_DPI = 100

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scenes import landscapes as ls
+from optanim.lesson import landscapes as ls
 
 GRADIENTS = [
     (ls.f, ls.grad_f),

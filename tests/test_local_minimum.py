@@ -7,17 +7,17 @@ import pytest
 from conftest import render_tiny, srt_texts
 from manim_slides.config import PresentationConfig
 
-from scenes import params
-from scenes.catalog import BY_NAME
-from scenes.figures import SPECS
-from scenes.landscapes import grad_f
+from optanim.lesson import params
+from optanim.lesson.catalog import BY_NAME
+from optanim.lesson.figures import SPECS
+from optanim.lesson.landscapes import grad_f
 
 SPEC = SPECS["local_minimum"]
 BEATS = 5
 
 
 def test_default_descents_end_in_the_two_minima():
-    paths = params.load("local_minimum").paths()
+    paths = params.resolve("local_minimum").paths
     assert abs(paths["left"][-1] - -0.2739) < 1e-3
     assert abs(paths["right"][-1] - 1.0904) < 1e-3
     assert abs(grad_f(paths["left"][-1])) < 1e-3  # the readout's f' ends near 0
@@ -26,7 +26,7 @@ def test_default_descents_end_in_the_two_minima():
 def test_overrides_come_from_the_environment_and_toml(tmp_path):
     (tmp_path / "optanim.toml").write_text("[local_minimum]\nlr = 0.04\nsteps = 40\n")
     env = {"OPTANIM_LOCAL_MINIMUM_STEPS": "50"}
-    p = params.load("local_minimum", environ=env)
+    p = params.resolve("local_minimum", environ=env)
     assert (p.lr, p.steps) == (0.04, 50)
 
 
@@ -44,7 +44,7 @@ def test_real_render_is_a_playable_mp4(rendered):
         assert (stream.width, stream.height) == (160, 90)
         assert stream.average_rate == 5
         seconds = float(container.duration / av.time_base)
-    p = params.load("local_minimum")
+    p = params.resolve("local_minimum")
     descents = 2 * p.steps * p.seconds_per_step
     assert descents < seconds < descents + 15
     assert abs(frames - seconds * 5) <= 1

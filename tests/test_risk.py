@@ -5,26 +5,26 @@ import pytest
 from conftest import last_frame
 from manim import tempconfig
 
-from scenes import framematch as fm
-from scenes import params
-from scenes.figures import CORRECTED_RISK_LEGEND, SPECS
-from scenes.landscapes import grad_f, grad_g
-from scenes.mpl_figure import draw_original
+from optanim.lesson import params
+from optanim.lesson.figures import CORRECTED_RISK_LEGEND, SPECS
+from optanim.lesson.landscapes import grad_f, grad_g
+from optanim.qa import framematch as fm
+from optanim.qa.original import draw_original
+from optanim.render.slide import LessonSlide
 from scenes.risk import Risk
-from scenes.stage import LessonSlide
 
 SPEC = SPECS["risk"]
 BEATS = 7
 
 
 def test_descent_on_g_lands_in_its_minimum():
-    empirical = params.load("risk").paths()["empirical"]
+    empirical = params.resolve("risk").paths["empirical"]
     assert abs(empirical[-1] - 1.017) < 1e-3
     assert abs(grad_g(empirical[-1])) < 1e-3
 
 
 def test_f_still_slopes_there_and_its_own_minimum_lies_beyond():
-    paths = params.load("risk").paths()
+    paths = params.resolve("risk").paths
     x_g, x_f = paths["empirical"][-1], paths["expected"][-1]
     assert paths["expected"][0] == x_g
     assert grad_f(x_g) < -0.5
@@ -34,15 +34,15 @@ def test_f_still_slopes_there_and_its_own_minimum_lies_beyond():
 
 def test_huge_learning_rate_diverges():
     with pytest.raises(params.ParamError, match="risk: learning rate 10.0 diverges"):
-        params.load("risk", {"lr": 10})
+        params.resolve("risk", {"lr": 10})
 
 
 def test_legend_option_is_validated():
-    assert params.load("risk").legend == "original"
+    assert params.resolve("risk").legend == "original"
     env = {"OPTANIM_RISK_LEGEND": "corrected"}
-    assert params.load("risk", environ=env).legend == "corrected"
+    assert params.resolve("risk", environ=env).legend == "corrected"
     with pytest.raises(params.ParamError, match="unknown legend 'fixed'"):
-        params.load("risk", {"legend": "fixed"})
+        params.resolve("risk", {"legend": "fixed"})
 
 
 def render(legend: str) -> tuple[np.ndarray, list[str]]:

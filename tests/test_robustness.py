@@ -20,14 +20,16 @@ import numpy as np
 import pytest
 from conftest import last_frame
 
-from scenes import cli, doctor, jobs, landscapes
-from scenes import params as scene_params
-from scenes.catalog import BY_NAME
-from scenes.cli import main
-from scenes.jobs import CliError, Job
+from optanim import cli, doctor
+from optanim.build import files, jobs, runner
+from optanim.build.jobs import CliError, Job
+from optanim.cli import main
+from optanim.lesson import landscapes
+from optanim.lesson import params as scene_params
+from optanim.lesson.catalog import BY_NAME
 from scenes.local_minimum import LocalMinimum
 
-CLI = [sys.executable, "-m", "scenes.cli"]
+CLI = [sys.executable, "-m", "optanim.cli"]
 
 
 def run_main(argv: list[str]) -> int:
@@ -91,13 +93,25 @@ BAD_INPUT = [  # id, argv, environment, optanim.toml, expected part of the messa
     ("toml malformed", RENDER, {}, "[local_minimum]\nlr = = 2\n",
      "config file optanim.toml is not valid TOML: "),
     ("toml unknown key", RENDER, {}, "[local_minimum]\nspeed = 2\n",
-     "local_minimum: unknown parameter 'speed'"),
+     "config file optanim.toml: local_minimum has no parameter 'speed'"),
     ("toml unknown table", RENDER, {}, "[local_minimun]\nlr = 0.1\n",
-     "config file: unknown table 'local_minimun'"),
+     "config file optanim.toml: unknown key 'local_minimun'"),
     ("toml wrong type", RENDER, {}, '[local_minimum]\nlr = "fast"\n',
-     "local_minimum: lr must be a number, got 'fast'"),
+     "config file optanim.toml, [local_minimum]: lr must be a number, got str"),
+    ("toml text for a count", RENDER, {}, '[local_minimum]\nsteps = "30"\n',
+     "[local_minimum]: steps must be an integer, got str '30'"),
+    ("toml boolean for a rate", RENDER, {}, "[local_minimum]\nlr = true\n",
+     "[local_minimum]: lr must be a number, got bool True"),
+    ("toml with a BOM", RENDER, {}, "\ufefftheme = 'dark'\n",
+     "config file optanim.toml starts with a byte-order mark"),
+    ("config names a folder", RENDER, {"OPTANIM_CONFIG": "/tmp"}, None,
+     "config file /tmp is a directory, not a file"),
+    ("config empty", RENDER, {"OPTANIM_CONFIG": ""}, None,
+     "OPTANIM_CONFIG is set but empty"),
+    ("theme and set disagree", [*RENDER, "--theme", "light", "--set", "theme=dark"],
+     {}, None, "--theme light and --set theme=dark disagree"),
     ("toml not a table", RENDER, {}, "local_minimum = 3\n",
-     "config file: local_minimum must be a table"),
+     "config file optanim.toml: local_minimum must be a table"),
     ("toml missing", RENDER, {"OPTANIM_CONFIG": "nowhere.toml"}, None,
      "config file nowhere.toml does not exist"),
     ("env unknown key", RENDER, {"OPTANIM_LOCAL_MINIMUM_SPEED": "2"}, None,
@@ -151,7 +165,7 @@ def test_read_only_media_dir(tmp_path, capsys, monkeypatch):
         def refuse(dir=None):
             raise PermissionError(13, "Permission denied", str(dir))
 
-        monkeypatch.setattr(jobs.tempfile, "TemporaryFile", refuse)
+        monkeypatch.setattr(files.tempfile, "TemporaryFile", refuse)
     assert run_main([*RENDER, "--media-dir", str(media)]) == 2
     assert one_error_line(capsys) == (
         f"optanim: error: output directory {media} is not writable: Permission denied"
@@ -170,26 +184,26 @@ def test_bad_input_from_the_installed_command_has_no_traceback():
 
 def test_divergence_comes_from_the_dynamics_not_a_threshold():
     # One learning rate, two landscapes; one learning rate, two horizons.
-    assert scene_params.load("local_minimum", {"lr": 0.3}, environ={}).lr == 0.3
+    assert scene_params.resolve("local_minimum", {"lr": 0.3}, environ={}).lr == 0.3
     with pytest.raises(scene_params.ParamError, match="risk: learning rate 0.3"):
-        scene_params.load("risk", {"lr": 0.3}, environ={})
-    scene_params.load("local_minimum", {"lr": 0.5, "steps": 20}, environ={})
+        scene_params.resolve("risk", {"lr": 0.3}, environ={})
+    scene_params.resolve("local_minimum", {"lr": 0.5, "steps": 20}, environ={})
     with pytest.raises(scene_params.ParamError, match="diverges: step 25"):
-        scene_params.load("local_minimum", {"lr": 0.5, "steps": 30}, environ={})
+        scene_params.resolve("local_minimum", {"lr": 0.5, "steps": 30}, environ={})
 
 
 # -- resource limits --------------------------------------------------------------
-def job(**kwargs) -> Job:
-    kwargs = {"quality": "low", "media": Path("media"), "overrides": {}} | kwargs
-    return Job(BY_NAME["local_minimum"], **kwargs)
+def job(overrides=None, **kwargs) -> Job:
+    kwargs = {"quality": "low", "media": Path("media")} | kwargs
+    return Job(jobs.scene_source(BY_NAME["local_minimum"], overrides), **kwargs)
 
 
 def test_estimate_counts_every_descent():
-    p = scene_params.load("local_minimum", {"steps": 10}, environ={})
+    p = scene_params.resolve("local_minimum", {"steps": 10}, environ={})
     seconds = 2 * 10 * p.seconds_per_step + scene_params.SCENE_OVERHEAD_S
-    assert scene_params.video_seconds("local_minimum", p) == pytest.approx(seconds)
-    saddle = scene_params.load("saddle_point", environ={})  # stall, nudge
-    assert scene_params.video_seconds("saddle_point", saddle) > (
+    assert scene_params.video_seconds(p) == pytest.approx(seconds)
+    saddle = scene_params.resolve("saddle_point", environ={})  # stall, nudge
+    assert scene_params.video_seconds(saddle) > (
         (saddle.steps + saddle.nudge_steps) * saddle.seconds_per_step
     )
 
@@ -197,15 +211,15 @@ def test_estimate_counts_every_descent():
 def test_force_lets_an_absurd_request_through():
     absurd = job(quality="4k", fps=240)
     with pytest.raises(CliError, match="over 120 fps; pass --force"):
-        jobs.check_budget(absurd)
-    jobs.check_budget(absurd, force=True)
+        runner.check_budget(absurd)
+    runner.check_budget(absurd, force=True)
     many = job(overrides={"steps": 10**6})
     started = time.monotonic()
     with pytest.raises(CliError, match=r"refusing an estimated 3,600,180 frames"):
-        jobs.check_budget(many)
+        runner.check_budget(many)
     assert time.monotonic() - started < 1  # priced, not run
-    jobs.check_budget(many, force=True)
-    jobs.check_budget(job(quality="high"))  # the lecture's own quality passes
+    runner.check_budget(many, force=True)
+    runner.check_budget(job(quality="high"))  # the lecture's own quality passes
     args = cli.build_parser().parse_args(
         [*RENDER, "-q", "4k", "--fps", "240", "--force"]
     )
@@ -257,7 +271,7 @@ def test_a_failed_render_names_the_doctor(monkeypatch, tmp_path):
     fail = [sys.executable, "-c", "raise SystemExit(3)"]
     monkeypatch.setattr(Job, "command", lambda self, temp: fail)
     with pytest.raises(CliError, match=r"exit 3\).*'optanim doctor' checks the system"):
-        jobs.run_job(job(), tmp_path / "log")
+        runner.run_batch([job()], tmp_path / "log")
     assert {p.name for p in job().folder.iterdir()} == {".LocalMinimum.lock"}
 
 
@@ -268,7 +282,7 @@ def test_renders_side_by_side_share_the_cores_with_x264(monkeypatch, tmp_path):
     monkeypatch.setattr(Job, "command", lambda self, temp: command)
     threads = max(1, (os.cpu_count() or 1) // 2)
     with pytest.raises(CliError, match=rf"exit {10 + threads}\)"):
-        jobs.run_jobs([job(media=tmp_path)], workers=2)
+        runner.run_jobs([job(media=tmp_path)], workers=2)
 
 
 def test_a_missing_library_names_the_doctor(monkeypatch, capsys):
@@ -426,8 +440,8 @@ def test_noise_needs_an_explicit_seed_and_repeats_with_it():
 
 @pytest.mark.parametrize("scene", sorted(scene_params.DEFAULTS))
 def test_paths_repeat_and_params_print_every_value_with_the_seed(scene, capsys):
-    params = scene_params.load(scene, environ={})
-    first, second = params.paths(scene), params.paths(scene)
+    params = scene_params.resolve(scene, environ={})
+    first, second = params.paths, scene_params.resolve(scene, environ={}).paths
     assert first.keys() == second.keys()
     for name in first:
         np.testing.assert_array_equal(first[name], second[name])

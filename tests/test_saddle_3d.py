@@ -8,12 +8,12 @@ from manim_slides.config import PresentationConfig
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from mpl_toolkits.mplot3d import proj3d
 
-from scenes import framematch as fm
-from scenes import params
-from scenes.camera3d import Camera3D, axes_frame, wireframe_lines
-from scenes.catalog import BY_NAME
-from scenes.figures import C0, SPECS
-from scenes.mpl_figure import draw_original
+from optanim.lesson import params
+from optanim.lesson.camera3d import Camera3D, axes_frame, wireframe_lines
+from optanim.lesson.catalog import BY_NAME
+from optanim.lesson.figures import C0, SPECS
+from optanim.qa import framematch as fm
+from optanim.qa.original import draw_original
 from scenes.saddle_3d import Saddle3D
 
 SPEC = SPECS["saddle_3d"]
@@ -27,14 +27,14 @@ VIEWS = [(30, -60), (15, -85), (15, -5), (45, 30), (-20, 150), (60, 200)]
 
 
 def test_ball_on_the_x_axis_stalls_at_the_saddle():
-    stall = params.load("saddle_3d").paths()["stall"]
+    stall = params.resolve("saddle_3d").paths["stall"]
     assert np.all(stall[:, 1] == 0)  # no gradient ever pushes it off the axis
     assert np.hypot(*stall[-1]) < 1e-3
 
 
 def test_ball_off_the_axis_escapes_past_half_without_leaving_the_plot():
-    p = params.load("saddle_3d")
-    escape = p.paths()["escape"]
+    p = params.resolve("saddle_3d")
+    escape = p.paths["escape"]
     assert abs(escape[0, 1]) == p.offset_y
     assert abs(escape[-1, 1]) > params.ESCAPE_Y > abs(escape[-2, 1])
     assert np.abs(escape).max() <= 1
@@ -44,7 +44,7 @@ def test_ball_off_the_axis_escapes_past_half_without_leaving_the_plot():
 
 def test_smaller_offset_escapes_later():
     steps = [
-        len(params.load("saddle_3d", {"offset_y": y}).paths()["escape"])
+        len(params.resolve("saddle_3d", {"offset_y": y}).paths["escape"])
         for y in (1e-2, 1e-3, 1e-5)
     ]
     assert steps[0] < steps[1] < steps[2]
@@ -52,11 +52,11 @@ def test_smaller_offset_escapes_later():
 
 def test_seed_picks_the_side_of_escape():
     sides = {
-        np.sign(params.load("saddle_3d", {"seed": s}).paths()["escape"][-1, 1])
+        np.sign(params.resolve("saddle_3d", {"seed": s}).paths["escape"][-1, 1])
         for s in range(8)
     }
     assert sides == {-1.0, 1.0}
-    again = [params.load("saddle_3d", {"seed": 3}).start_y() for _ in range(2)]
+    again = [params.resolve("saddle_3d", {"seed": 3}).start_y() for _ in range(2)]
     assert again[0] == again[1]
 
 
@@ -74,13 +74,13 @@ def test_seed_picks_the_side_of_escape():
 )
 def test_unusable_parameters_raise_one_line(override, message):
     with pytest.raises(params.ParamError, match=message) as err:
-        params.load("saddle_3d", override)
+        params.resolve("saddle_3d", override)
     assert "\n" not in str(err.value)
 
 
 def test_overrides_come_from_the_environment():
     env = {"OPTANIM_SADDLE_3D_OFFSET_Y": "0.01", "OPTANIM_SADDLE_3D_SEED": "4"}
-    p = params.load("saddle_3d", environ=env)
+    p = params.resolve("saddle_3d", environ=env)
     assert (p.offset_y, p.seed) == (0.01, 4)
 
 
@@ -183,8 +183,8 @@ def test_real_render_is_a_playable_mp4(rendered):
         frames = sum(1 for _ in container.decode(stream))
         assert (stream.width, stream.height) == (160, 90)
         seconds = float(container.duration / av.time_base)
-    p = params.load("saddle_3d")
-    paths = p.paths()
+    p = params.resolve("saddle_3d")
+    paths = p.paths
     descents = (len(paths["stall"]) + len(paths["escape"]) - 2) * p.seconds_per_step
     assert descents < seconds < descents + 20
     assert abs(frames - seconds * 5) <= 1

@@ -5,9 +5,9 @@ import pytest
 from conftest import last_frame
 from manim import tempconfig
 
-from scenes import params
-from scenes.figures import SPECS
-from scenes.landscapes import cube, grad_cube
+from optanim.lesson import params
+from optanim.lesson.figures import SPECS
+from optanim.lesson.landscapes import cube, grad_cube
 from scenes.saddle_point import SaddlePoint
 
 SPEC = SPECS["saddle_point"]
@@ -15,7 +15,7 @@ DOMAIN = (-2.0, 1.9)
 
 
 def test_descent_stalls_just_right_of_the_saddle():
-    stall = params.load("saddle_point").paths()["stall"]
+    stall = params.resolve("saddle_point").paths["stall"]
     assert stall[0] == 1.5
     assert 0 < stall[-1] < 0.05
     assert grad_cube(stall[0]) > 500 * grad_cube(stall[-1])  # the gradient collapses
@@ -24,7 +24,7 @@ def test_descent_stalls_just_right_of_the_saddle():
 
 
 def test_nudge_past_the_saddle_runs_away_downhill_inside_the_plot():
-    nudge = params.load("saddle_point").paths()["nudge"]
+    nudge = params.resolve("saddle_point").paths["nudge"]
     assert -0.1 < nudge[0] < 0
     assert (np.diff(cube(nudge)) < 0).all()
     assert nudge[-1] < -1.0
@@ -35,14 +35,14 @@ def test_nudge_past_the_saddle_runs_away_downhill_inside_the_plot():
     ("text", "on"), [("false", False), ("0", False), ("true", True), ("1", True)]
 )
 def test_nudge_switch_reads_the_environment(text, on):
-    p = params.load("saddle_point", environ={"OPTANIM_SADDLE_POINT_NUDGE": text})
+    p = params.resolve("saddle_point", environ={"OPTANIM_SADDLE_POINT_NUDGE": text})
     assert p.nudge is on
-    assert ("nudge" in p.paths()) is on
+    assert ("nudge" in p.paths) is on
 
 
 def test_nudge_switch_reads_toml_booleans(tmp_path):
     (tmp_path / "optanim.toml").write_text("[saddle_point]\nnudge = false\n")
-    assert params.load("saddle_point").nudge is False
+    assert params.resolve("saddle_point").nudge is False
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_nudge_switch_reads_toml_booleans(tmp_path):
 )
 def test_invalid_values_and_divergence_raise(overrides, message):
     with pytest.raises(params.ParamError, match=message):
-        params.load("saddle_point", overrides)
+        params.resolve("saddle_point", overrides)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import numpy as np
 from conftest import last_frame
 
-from scenes import framematch as fm
+from optanim.qa import framematch as fm
 from scenes.local_minimum import LocalMinimum
 
 

@@ -6,17 +6,12 @@ picks the colours of the figures' theme. It lasts two seconds.
 
 The lecture renders cards through the same command as the scenes, so that
 their videos share size, frame rate and encoder settings and join by stream
-copy. It renders all its cards in one process, to start manim once
-(``python -m scenes.cards``, see :func:`render_all`).
+copy.
 
-    OPTANIM_CARD_TEXT="Local minima" manim -ql scenes/cards.py Card
+    OPTANIM_CARD_TEXT="Local minima" manim -ql scenes/title_card.py Card
 """
 
-from __future__ import annotations
-
-import json
 import os
-import sys
 
 from manim import (
     DOWN,
@@ -33,23 +28,22 @@ from manim import (
     Text,
     VGroup,
     config,
-    tempconfig,
 )
-from manim.__main__ import main
 
-from scenes.axes_view import THEMES
-from scenes.encoder import OneEncoder
-from scenes.figures import FONT
+from optanim.lesson import settings
+from optanim.lesson.figures import FONT
+from optanim.lesson.params import theme_setting
+from optanim.render.internals import OneEncoder
+from optanim.render.theme import ACCENT, THEMES
 
-ACCENT = "#1f77b4"  # matplotlib's C0: the first curve of every lesson figure
 DEFAULT_TEXT = "Optimization and Deep Learning\nthe challenges"
 
 
 class Card(OneEncoder, Scene):
     def construct(self):
-        theme = THEMES[os.environ.get("OPTANIM_THEME", "light")]
+        theme = THEMES[theme_setting()]
         self.camera.background_color = ManimColor(theme.background)
-        heading, *rest = os.environ.get("OPTANIM_CARD_TEXT", DEFAULT_TEXT).split("\n")
+        heading, *rest = os.environ.get(settings.CARD_TEXT, DEFAULT_TEXT).split("\n")
 
         # Heading over a rule, and the subtitle under it
         title = Text(heading, font=FONT, font_size=44, color=theme.ink)
@@ -68,17 +62,3 @@ class Card(OneEncoder, Scene):
         self.wait(0.8)
         self.play(FadeOut(words, rule), run_time=0.4)
         self.wait(0.2)
-
-
-def render_all(renders: list[dict]) -> None:
-    """Runs several ``manim`` command lines in this one process, each ``{"args":
-    [...], "env": {...}}``: its arguments after ``manim``, and the environment
-    variables it sets. Each starts from the same configuration."""
-    for render in renders:
-        os.environ.update(render["env"])
-        with tempconfig({}):
-            main(args=render["args"], standalone_mode=False)
-
-
-if __name__ == "__main__":
-    render_all(json.loads(sys.argv[1]))

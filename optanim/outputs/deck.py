@@ -30,18 +30,24 @@ PosixPath('build/deck.html')
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["FORMATS", "REVEAL_DIR", "build_deck"]
+from optanim.build.files import CliError
+from optanim.build.request import Request, built_scenes
+from optanim.build.runner import say
+from optanim.outputs.lecture import TITLE, build_once
+
+__all__ = ["FORMATS", "REVEAL_DIR", "build_deck", "make_slides"]
 
 FORMATS = ("html", "pptx", "pdf")
 """The deck formats that :func:`build_deck` writes."""
 
-REVEAL_DIR = Path(__file__).resolve().parents[1] / "node_modules" / "reveal.js"
+REVEAL_DIR = Path(__file__).resolve().parents[2] / "node_modules" / "reveal.js"
 """reveal.js as ``npm ci`` installs it at the root of the repository."""
 
 
@@ -164,3 +170,34 @@ def build_deck(
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return out
+
+
+def make_slides(request: Request, to: str) -> None:
+    """Builds one deck of every scene, a slide per beat, in format ``to``."""
+    jobs = request.scene_jobs(built_scenes())
+    for job in jobs:  # slides deleted since their clip was made: render again
+        if not (job.slides_dir / f"{job.scene.cls}.json").exists():
+            job.stamp.unlink(missing_ok=True)
+    request.run(jobs)
+    out = request.media / "slides" / f"lecture.{to}"
+    names = [job.scene.cls for job in jobs]
+
+    def build() -> None:
+        try:
+            build_deck(names, jobs[0].slides_dir, out, to, title=TITLE)
+        except (RuntimeError, FileNotFoundError) as err:
+            log = request.media / "logs" / "deck.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(str(err))
+            first = str(err).splitlines()[0]
+            raise CliError(f"{first}; see {log}") from None
+
+    deck_source = Path(__file__).read_text()
+    sources = [job.stamp.read_text() for job in jobs] + [TITLE, deck_source]
+    assets = [out.with_name(f"{out.stem}_assets")] if to == "html" else []
+    outcome = build_once(out, sources, build, also=assets)
+    slides = sum(
+        len(json.loads((jobs[0].slides_dir / f"{n}.json").read_text())["slides"])
+        for n in names
+    )
+    say(f"deck: {outcome}, {slides} slides from {len(names)} scene(s) -> {out}")

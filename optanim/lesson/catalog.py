@@ -1,5 +1,8 @@
 """The lesson's scenes, in the order the lesson tells them.
 
+Each is a plain manim file in ``scenes/`` at the top of the repository, beside
+the title card that the lecture shows between them.
+
 >>> [s.name for s in SCENES][:2]
 ['risk', 'local_minimum']
 """
@@ -9,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+SCENES_DIR = Path(__file__).resolve().parents[2] / "scenes"
 
 
 @dataclass(frozen=True)
 class SceneEntry:
-    """One challenge: its module ``scenes/<name>.py`` holds the class ``cls``."""
+    """One scene file, ``scenes/<name>.py``, which holds the class ``cls``."""
 
     name: str
     cls: str
@@ -22,7 +25,7 @@ class SceneEntry:
 
     @property
     def path(self) -> Path:
-        return PACKAGE / f"{self.name}.py"
+        return SCENES_DIR / f"{self.name}.py"
 
     @property
     def exists(self) -> bool:
@@ -37,3 +40,4 @@ SCENES = (
     SceneEntry("vanishing_gradient", "VanishingGradient", "Vanishing gradients"),
 )
 BY_NAME = {s.name: s for s in SCENES}
+TITLE_CARD = SceneEntry("title_card", "Card", "Title and section cards")

@@ -13,10 +13,10 @@ import matplotlib.image
 import numpy as np
 from matplotlib.figure import Figure
 
-from scenes import framematch
-from scenes.figures import SPECS, FigureSpec
-from scenes.jobs import written_in_place
-from scenes.mpl_figure import draw_original
+from optanim.build.files import written_in_place
+from optanim.lesson.figures import SPECS, FigureSpec
+from optanim.qa import framematch
+from optanim.qa.original import draw_original
 
 
 def measure(spec: FigureSpec, frame: np.ndarray, original: np.ndarray) -> str:

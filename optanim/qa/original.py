@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from scenes.figures import SPECS, FigureSpec  # noqa: E402,F401
+from optanim.lesson.figures import SPECS, FigureSpec  # noqa: E402,F401
 
 
 def draw_original(spec: FigureSpec, dpi: float = 100) -> Figure:

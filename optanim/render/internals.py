@@ -1,4 +1,19 @@
-"""One x264 encoder for a whole scene, cut into manim's partial movie files.
+"""Every seam into manim's internals, in one place.
+
+Everything else in optanim uses manim's public API. What reaches further is
+here, checked against the manim versions it was written for (:data:`TESTED`),
+and ``tests/test_internals.py`` checks that every method overridden below still
+exists with the signature expected (:data:`SEAMS`). Outside the tested versions
+the scenes fall back to manim's own writer and renderer.
+
+The seams: one x264 encoder for a whole scene (:class:`SceneFileWriter`,
+:class:`Renderer`), a camera that strokes straight polylines
+(:class:`PolylineCamera`), a still rendered past manim-slides
+(:func:`render_without_slides`), drawing order changed in place (:func:`draw_below`),
+and several manim command lines run in one process (:func:`render_all`).
+
+One x264 encoder for a whole scene, cut into manim's partial movie files
+------------------------------------------------------------------------
 
 manim 0.21 opens a fresh encoder for every animation and, when it encodes one clip
 at a time, waits for it to drain before the next animation renders: x264's
@@ -27,23 +42,33 @@ A scene opts in with the :class:`OneEncoder` mixin, as ``LessonSlide`` does.
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
+import sys
 import threading
 from fractions import Fraction
 from pathlib import Path
 from queue import Queue
 
 import av
+import manim
 import numpy as np
 from av.video.reformatter import VideoReformatter
-from manim import Camera, VMobject, config
+from manim import Camera, Mobject, Scene, VMobject, config, tempconfig
+from manim.__main__ import main as manim_main
 from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
 from manim.scene import scene_file_writer
 from manim.scene.scene_file_writer import to_av_frame_rate
+from manim.utils.file_ops import write_to_movie
 
-from scenes.params import ENCODER_THREADS
+from optanim.lesson.settings import ENCODER_THREADS
+
+# The manim releases these seams were written and tested against: outside them,
+# scenes render through manim's own writer, renderer and camera.
+TESTED = ("0.21.",)
+SUPPORTED = manim.__version__.startswith(TESTED)
 
 KEY, NO_TYPE = av.video.frame.PictureType.I, av.video.frame.PictureType.NONE
 BLOCK = 8  # rows: the unit of the rows converted again
@@ -372,9 +397,101 @@ class OneEncoder:
     """Mixin for a manim ``Scene``: render with :class:`Renderer` under cairo."""
 
     def __init__(self, *args, **kwargs) -> None:
-        if config.renderer == RendererType.CAIRO and "renderer" not in kwargs:
+        cairo = config.renderer == RendererType.CAIRO
+        if SUPPORTED and cairo and "renderer" not in kwargs:
             kwargs["renderer"] = Renderer(
                 camera_class=kwargs.get("camera_class", Camera),
                 skip_animations=kwargs.get("skip_animations", False),
             )
         super().__init__(*args, **kwargs)
+
+
+class PolylineCamera(Camera):
+    """manim's Cairo camera, which traces straight shapes with ``line_to``.
+
+    A VMobject flagged ``straight`` is a set of polylines: its Bézier curves are
+    straight, so the camera joins their anchors with lines, which Cairo strokes
+    twice as fast. A wireframe is a thousand such segments, re-drawn on every
+    frame of a camera move.
+    """
+
+    def set_cairo_context_path(self, ctx, vmobject: VMobject) -> PolylineCamera:
+        if not (SUPPORTED and getattr(vmobject, "straight", False)):
+            return super().set_cairo_context_path(ctx, vmobject)
+        points = self.transform_points_pre_display(vmobject, vmobject.points)
+        ctx.new_path()
+        if len(points) == 0:
+            return self
+        splits = vmobject.get_subpath_split_indices_from_points(points, n_dims=2)
+        for start, end in splits:
+            if end - start < 4:
+                continue
+            ctx.move_to(*points[start, :2])
+            for x, y in points[start + 3 : end : 4, :2]:  # the curves' end anchors
+                ctx.line_to(x, y)
+        return self
+
+
+def writes_slides() -> bool:
+    """Whether this render writes movie clips that manim-slides can save.
+
+    Not under ``-s`` (the last frame), ``--format png`` or ``--dry_run``: there
+    manim-slides 5.7 fails to merge clips that were never written
+    ("Failed to merge basenames of files for slide"), on any ``Slide``.
+    """
+    return write_to_movie() and not (config.save_last_frame or config.dry_run)
+
+
+def render_without_slides(slide, *args, **kwargs) -> bool:
+    """Renders a manim-slides ``Slide`` as a plain ``Scene`` (see
+    :func:`writes_slides`)."""
+    return Scene.render(slide, *args, **kwargs)
+
+
+def draw_below(scene: Scene, mobject: Mobject, below: Mobject) -> None:
+    """Adds ``mobject`` to ``scene``, drawn just under ``below``."""
+    scene.remove(mobject)
+    scene.mobjects.insert(scene.mobjects.index(below), mobject)
+
+
+# Every manim method this module overrides or calls past the public API, with
+# the parameters it expects: tests/test_internals.py checks them.
+SEAMS = (
+    (scene_file_writer.SceneFileWriter, "open_partial_movie_stream", ("file_path",)),
+    (scene_file_writer.SceneFileWriter, "close_partial_movie_stream", ()),
+    (scene_file_writer.SceneFileWriter, "is_already_cached", ("hash_invocation",)),
+    (scene_file_writer.SceneFileWriter, "join_all_encode_jobs", ()),
+    (
+        scene_file_writer.SceneFileWriter,
+        "abort_encode_jobs",
+        ("reraise_encoder_failures",),
+    ),
+    (CairoRenderer, "update_frame", ("scene", "mobjects")),
+    (CairoRenderer, "save_static_frame_data", ("scene", "static_mobjects")),
+    (CairoRenderer, "render", ("scene", "time", "moving_mobjects")),
+    (CairoRenderer, "add_frame", ("frame", "num_frames")),
+    (Camera, "set_cairo_context_path", ("ctx", "vmobject")),
+    (Camera, "transform_points_pre_display", ("mobject", "points")),
+    (Camera, "capture_mobjects", ("mobjects",)),
+    (Camera, "get_mobjects_to_display", ("mobjects",)),
+    (VMobject, "get_subpath_split_indices_from_points", ("points", "n_dims")),
+    (Scene, "render", ("preview",)),
+)
+
+
+def render_all(renders: list[dict]) -> None:
+    """Runs several ``manim`` command lines in this one process, each ``{"args":
+    [...], "env": {...}}``: its arguments after ``manim``, and the environment
+    variables it sets. Each starts from the same configuration.
+
+    The lecture's title cards are two seconds of video each: starting manim for
+    each costs about as much CPU time again.
+    """
+    for render in renders:
+        os.environ.update(render["env"])
+        with tempconfig({}):
+            manim_main(args=render["args"], standalone_mode=False)
+
+
+if __name__ == "__main__":
+    render_all(json.loads(sys.argv[1]))

@@ -31,8 +31,9 @@ from manim import (
     config,
 )
 
-from scenes import figures as fig
-from scenes.figures import SPECS, FigureSpec  # noqa: F401
+from optanim.lesson import figures as fig
+from optanim.lesson.figures import SPECS, FigureSpec  # noqa: F401
+from optanim.render.theme import LIGHT, Theme
 
 # Pango's cap height of DejaVu Sans, in ems.
 _CAP_HEIGHT = 0.729
@@ -40,20 +41,6 @@ _CAP_HEIGHT = 0.729
 _ASCENT, _DESCENT = 0.928, 0.236
 # Letters that sit on the baseline with a flat foot.
 _FLAT_FOOT = set("BDEFHIKLMNPRTXhiklmnrxz")
-
-
-@dataclass(frozen=True)
-class Theme:
-    """Colours of everything that is not data."""
-
-    background: str
-    ink: str
-    legend_edge: str
-
-
-LIGHT = Theme(background="#ffffff", ink="#000000", legend_edge="#cccccc")
-DARK = Theme(background="#000000", ink="#ffffff", legend_edge="#555555")
-THEMES = {"light": LIGHT, "dark": DARK}
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Every scene's tunable numbers, with their defaults in one place.
 
-A lecturer overrides them without editing code, in this order of precedence:
+A lecturer overrides them without editing code. :func:`resolve` applies, each
+over the one before:
 
-1. environment variables ``OPTANIM_<SCENE>_<KEY>``, e.g.
-   ``OPTANIM_LOCAL_MINIMUM_LR=0.02``, and ``OPTANIM_THEME=dark`` for all scenes;
+1. the defaults below;
 2. a TOML file, ``optanim.toml`` in the working directory or the file named by
    ``OPTANIM_CONFIG``, with one table per scene and an optional ``theme`` key::
 
@@ -11,30 +11,39 @@ A lecturer overrides them without editing code, in this order of precedence:
        [local_minimum]
        lr = 0.02
 
-3. the defaults below.
+3. environment variables ``OPTANIM_<SCENE>_<KEY>``, e.g.
+   ``OPTANIM_LOCAL_MINIMUM_LR=0.02``, and ``OPTANIM_THEME=dark`` for all scenes;
+4. overrides from the command line (``optanim render --set lr=0.02``).
+
+The result is one frozen object per scene, whose descent paths are computed
+once, on first use. ``optanim`` resolves it once and hands it to the render it
+starts as a JSON file (:func:`dump`, :func:`for_render`); a plain ``manim`` run
+resolves it itself, the same way.
 
 Invalid values raise :class:`ParamError` with a one-line message, and so does a
-learning rate that makes the descent diverge: :meth:`SceneParams.paths` runs the
-dynamics before anything is drawn.
+learning rate that makes the descent diverge: :func:`resolve` runs the dynamics
+before anything is drawn.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import tomllib
 
-from scenes import landscapes as ls
-from scenes.figures import SPECS
+from optanim.lesson import landscapes as ls
+from optanim.lesson import settings
+from optanim.lesson.figures import SPECS
 
-THEMES = ("light", "dark")
-ENCODER_THREADS = "OPTANIM_ENCODER_THREADS"  # set by optanim for scenes/encoder.py
-GLOBAL_KEYS = {"OPTANIM_THEME", "OPTANIM_CONFIG", "OPTANIM_SLIDES_DIR", ENCODER_THREADS}
+THEME_NAMES = ("light", "dark")  # drawn by optanim.render.theme.THEMES
 
 
 class ParamError(ValueError):
@@ -45,13 +54,16 @@ class ParamError(ValueError):
 class SceneParams:
     """What every scene has: a learning rate, a step count and a pace."""
 
+    scene: ClassVar[str]  # the scene these parameters belong to
+
     lr: float
     steps: int
     seconds_per_step: float = 0.12
     theme: str = "light"
 
-    def check(self, scene: str) -> None:
+    def check(self) -> None:
         """Raises :class:`ParamError` for a value no scene can use."""
+        scene = self.scene
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise ParamError(f"{scene}: lr must be a positive number, got {self.lr}")
         if self.steps < 1:
@@ -63,13 +75,18 @@ class SceneParams:
                 f"{scene}: seconds_per_step must be a positive number, "
                 f"got {self.seconds_per_step}"
             )
-        if self.theme not in THEMES:
+        if self.theme not in THEME_NAMES:
             raise ParamError(
-                f"unknown theme {self.theme!r}; choose one of {', '.join(THEMES)}"
+                f"unknown theme {self.theme!r}; choose one of {', '.join(THEME_NAMES)}"
             )
 
-    def paths(self, scene: str) -> dict[str, np.ndarray]:
-        """The scene's descent paths, computed from these parameters."""
+    @cached_property
+    def paths(self) -> dict[str, np.ndarray]:
+        """The scene's descent paths, computed once from these parameters."""
+        return self.descents()
+
+    def descents(self) -> dict[str, np.ndarray]:
+        """Runs the scene's descents (see :attr:`paths`)."""
         raise NotImplementedError
 
 
@@ -86,15 +103,18 @@ def _run(scene: str, grad, x0, params: SceneParams, **kwargs) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class LocalMinimum(SceneParams):
+class LocalMinimumParams(SceneParams):
     """Two balls on ``f(x) = x·cos πx``, left and right of the bump."""
+
+    scene = "local_minimum"
 
     lr: float = 0.05
     steps: int = 30
     left_start: float = -0.9
     right_start: float = 0.6
 
-    def paths(self, scene: str = "local_minimum") -> dict[str, np.ndarray]:
+    def descents(self) -> dict[str, np.ndarray]:
+        scene = self.scene
         domain = _domain("local_minimum")
         return {
             "left": _run(scene, ls.grad_f, self.left_start, self, domain=domain),
@@ -106,28 +126,32 @@ RISK_LEGENDS = ("original", "corrected")
 
 
 @dataclass(frozen=True)
-class Risk(SceneParams):
+class RiskParams(SceneParams):
     """One ball minimizing the empirical risk ``g``, then one continuing on ``f``.
 
     ``legend`` picks the legend's words: ``"original"`` keeps the lesson's
     ("train error" for f, "test error" for g), ``"corrected"`` swaps them to
-    :data:`scenes.figures.CORRECTED_RISK_LEGEND`, as the English edition has it.
+    :data:`optanim.lesson.figures.CORRECTED_RISK_LEGEND`, as the English edition has it.
     """
+
+    scene = "risk"
 
     lr: float = 0.02
     steps: int = 20
     start: float = 0.75
     legend: str = "original"
 
-    def check(self, scene: str) -> None:
-        super().check(scene)
+    def check(self) -> None:
+        super().check()
+        scene = self.scene
         if self.legend not in RISK_LEGENDS:
             raise ParamError(
                 f"{scene}: unknown legend {self.legend!r}; "
                 f"choose one of {', '.join(RISK_LEGENDS)}"
             )
 
-    def paths(self, scene: str = "risk") -> dict[str, np.ndarray]:
+    def descents(self) -> dict[str, np.ndarray]:
+        scene = self.scene
         domain = _domain("risk")
         empirical = _run(scene, ls.grad_g, self.start, self, domain=domain)
         return {
@@ -137,12 +161,14 @@ class Risk(SceneParams):
 
 
 @dataclass(frozen=True)
-class SaddlePoint(SceneParams):
+class SaddlePointParams(SceneParams):
     """A ball on ``x³`` that stalls at the saddle; ``nudge`` shows it escaping.
 
     With ``nudge`` on, a second descent of ``nudge_steps`` starts just past the
     saddle, at ``nudge_start`` (negative), and runs away downhill.
     """
+
+    scene = "saddle_point"
 
     lr: float = 0.1
     steps: int = 64
@@ -152,8 +178,9 @@ class SaddlePoint(SceneParams):
     nudge_start: float = -0.05
     nudge_steps: int = 68
 
-    def check(self, scene: str) -> None:
-        super().check(scene)
+    def check(self) -> None:
+        super().check()
+        scene = self.scene
         if self.nudge and not self.nudge_start < 0:
             raise ParamError(
                 f"{scene}: nudge_start must lie past the saddle (below 0), "
@@ -165,7 +192,8 @@ class SaddlePoint(SceneParams):
                 f"got {self.nudge_steps}"
             )
 
-    def paths(self, scene: str = "saddle_point") -> dict[str, np.ndarray]:
+    def descents(self) -> dict[str, np.ndarray]:
+        scene = self.scene
         domain = _domain("saddle_point")
         paths = {"stall": _run(scene, ls.grad_cube, self.start, self, domain=domain)}
         if self.nudge:
@@ -180,8 +208,10 @@ class SaddlePoint(SceneParams):
 
 
 @dataclass(frozen=True)
-class VanishingGradient(SceneParams):
+class VanishingGradientParams(SceneParams):
     """Two balls on ``tanh``: one on the slope, one far out on the flat tail."""
+
+    scene = "vanishing_gradient"
 
     lr: float = 0.2
     steps: int = 20
@@ -189,7 +219,8 @@ class VanishingGradient(SceneParams):
     slope_start: float = 0.5
     tail_start: float = 4.0
 
-    def paths(self, scene: str = "vanishing_gradient") -> dict[str, np.ndarray]:
+    def descents(self) -> dict[str, np.ndarray]:
+        scene = self.scene
         domain = _domain("vanishing_gradient")
         return {
             "slope": _run(scene, ls.grad_tanh, self.slope_start, self, domain=domain),
@@ -202,7 +233,7 @@ MAX_ESCAPE_STEPS = 300
 
 
 @dataclass(frozen=True)
-class Saddle3D(SceneParams):
+class Saddle3DParams(SceneParams):
     """Two balls on ``z = x² − y²`` from ``(start_x, 0)``: one stalls at the saddle.
 
     The first descends for ``steps`` steps and stalls at the origin. The other
@@ -211,14 +242,17 @@ class Saddle3D(SceneParams):
     step; it runs until it has passed ``|y| =`` :data:`ESCAPE_Y`.
     """
 
+    scene = "saddle_3d"
+
     lr: float = 0.1
     steps: int = 40
     start_x: float = 0.9
     offset_y: float = 1e-3
     seed: int = 0
 
-    def check(self, scene: str) -> None:
-        super().check(scene)
+    def check(self) -> None:
+        super().check()
+        scene = self.scene
         if not (math.isfinite(self.offset_y) and 0 < self.offset_y < ESCAPE_Y):
             raise ParamError(
                 f"{scene}: offset_y must lie between 0 and {ESCAPE_Y}, "
@@ -239,7 +273,8 @@ class Saddle3D(SceneParams):
         growth = math.log(1 + 2 * self.lr)
         return math.floor(math.log(ESCAPE_Y / self.offset_y) / growth) + 1
 
-    def paths(self, scene: str = "saddle_3d") -> dict[str, np.ndarray]:
+    def descents(self) -> dict[str, np.ndarray]:
+        scene = self.scene
         domain = (-1.0, 1.0)  # the plotted square, checked on both coordinates
         steps = self.escape_steps()
         if steps > MAX_ESCAPE_STEPS:
@@ -258,20 +293,21 @@ class Saddle3D(SceneParams):
 
 
 DEFAULTS: dict[str, SceneParams] = {
-    "risk": Risk(),
-    "local_minimum": LocalMinimum(),
-    "saddle_point": SaddlePoint(),
-    "saddle_3d": Saddle3D(),
-    "vanishing_gradient": VanishingGradient(),
+    "risk": RiskParams(),
+    "local_minimum": LocalMinimumParams(),
+    "saddle_point": SaddlePointParams(),
+    "saddle_3d": Saddle3DParams(),
+    "vanishing_gradient": VanishingGradientParams(),
 }
 
 
-# Switches read from TOML (booleans), the environment or a command line (text).
+# Switches read from the environment or a command line (text).
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
-_KIND_NAMES = {bool: "true or false", int: "an integer"}
+_KIND_NAMES = {bool: "true or false", int: "an integer", str: "a string"}
 
 
 def _coerce(scene: str, key: str, value, kind: type):
+    """``value``, given as text, as a ``kind``."""
     try:
         if kind is bool:
             return _BOOLEANS[str(value).strip().lower()]
@@ -288,39 +324,76 @@ def _coerce(scene: str, key: str, value, kind: type):
         ) from None
 
 
+def _typed(where: str, key: str, value, kind: type):
+    """``value`` read from TOML, which has types of its own: they must fit."""
+    fits = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        fits, value = True, float(value)
+    if not fits:
+        raise ParamError(
+            f"{where}: {key} must be {_KIND_NAMES.get(kind, 'a number')}, "
+            f"got {type(value).__name__} {value!r}"
+        )
+    return value
+
+
 def overrides_from_env(scene: str, environ=None) -> dict[str, str]:
     """The ``OPTANIM_<SCENE>_<KEY>`` variables of ``scene``, keyed by lower-case key."""
     environ = os.environ if environ is None else environ
-    prefix = f"OPTANIM_{scene.upper()}_"
+    prefix = settings.scene_variable(scene, "")
     found = {
         k[len(prefix) :].lower(): v for k, v in environ.items() if k.startswith(prefix)
     }
-    if "OPTANIM_THEME" in environ:
-        found.setdefault("theme", environ["OPTANIM_THEME"])
+    if settings.THEME in environ:
+        found.setdefault("theme", environ[settings.THEME])
     return found
 
 
-def _config_file(environ) -> dict:
-    path = Path(environ.get("OPTANIM_CONFIG", "optanim.toml"))
-    if "OPTANIM_CONFIG" not in environ and not path.exists():
-        return {}
+def config_file(environ=None) -> tuple[Path | None, dict]:
+    """The TOML file's path and its tables: ``OPTANIM_CONFIG``, or
+    ``optanim.toml`` in the working directory if there is one."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(settings.CONFIG)
+    if named is not None and not named.strip():
+        raise ParamError(f"{settings.CONFIG} is set but empty; unset it or name a file")
+    path = Path(named or "optanim.toml")
+    if named is None and not path.is_file():
+        return None, {}
     try:
-        return tomllib.loads(path.read_text())
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ParamError(f"config file {path} does not exist") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+    except IsADirectoryError:
+        raise ParamError(f"config file {path} is a directory, not a file") from None
+    except UnicodeDecodeError:
+        raise ParamError(f"config file {path} is not UTF-8 text") from None
+    except OSError as err:
+        raise ParamError(f"config file {path}: {err.strerror}") from None
+    if text.startswith("\ufeff"):
+        raise ParamError(
+            f"config file {path} starts with a byte-order mark; save it as UTF-8 "
+            "without BOM"
+        )
+    try:
+        return path, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         raise ParamError(f"config file {path} is not valid TOML: {err}") from None
 
 
-def check_environment(environ=None) -> None:
-    """Rejects ``OPTANIM_*`` variables that name no scene parameter."""
-    environ = os.environ if environ is None else environ
-    known = set(GLOBAL_KEYS)
+def known_variables() -> set[str]:
+    """Every ``OPTANIM_*`` name that means something."""
+    known = set(settings.GLOBAL)
     for scene, params in DEFAULTS.items():
         known |= {
-            f"OPTANIM_{scene.upper()}_{f.name.upper()}"
-            for f in dataclasses.fields(params)
+            settings.scene_variable(scene, f.name) for f in dataclasses.fields(params)
         }
+    return known
+
+
+def check_environment(environ=None) -> None:
+    """Rejects ``OPTANIM_*`` variables that name no setting."""
+    environ = os.environ if environ is None else environ
+    known = known_variables()
     for key in sorted(k for k in environ if k.startswith("OPTANIM_")):
         if key not in known:
             raise ParamError(
@@ -328,46 +401,97 @@ def check_environment(environ=None) -> None:
             )
 
 
-def load(
+def resolve(
     scene: str, overrides: dict | None = None, environ=None, dynamics: bool = True
 ) -> SceneParams:
     """The parameters of ``scene``: defaults, then the TOML file, the
     environment and ``overrides`` (e.g. from the command line), checked.
 
-    ``dynamics=False`` skips running the descents (see :func:`video_seconds`)."""
+    ``dynamics=True`` also runs the descents, so that a diverging one is an
+    error now; ``False`` leaves them for first use (see :func:`video_seconds`).
+    """
     environ = os.environ if environ is None else environ
     check_environment(environ)
     defaults = DEFAULTS[scene]
-    table = _config_file(environ)
+    fields = [f.name for f in dataclasses.fields(defaults)]
+    kinds = {name: type(getattr(defaults, name)) for name in fields}
+    path, table = config_file(environ)
+    where = f"config file {path}"
     unknown = set(table) - set(DEFAULTS) - {"theme"}
     if unknown:
-        raise ParamError(f"config file: unknown table {sorted(unknown)[0]!r}")
-    values = {"theme": table["theme"]} if "theme" in table else {}
+        raise ParamError(
+            f"{where}: unknown key {sorted(unknown)[0]!r}; "
+            f"the tables are {', '.join(DEFAULTS)}, and 'theme'"
+        )
+    values = {}
+    if "theme" in table:
+        values["theme"] = _typed(where, "theme", table["theme"], str)
     section = table.get(scene, {})
     if not isinstance(section, dict):
-        raise ParamError(f"config file: {scene} must be a table")
-    values |= section
-    values |= overrides_from_env(scene, environ)
-    values |= overrides or {}
-    fields = {f.name: f for f in dataclasses.fields(defaults)}
-    for key in values:
-        if key not in fields:
+        raise ParamError(f"{where}: {scene} must be a table")
+    for key, value in section.items():
+        if key not in kinds:
+            raise ParamError(
+                f"{where}: {scene} has no parameter {key!r}; known: {', '.join(fields)}"
+            )
+        values[key] = _typed(f"{where}, [{scene}]", key, value, kinds[key])
+    texts = overrides_from_env(scene, environ) | (overrides or {})
+    for key, value in texts.items():
+        if key not in kinds:
             raise ParamError(
                 f"{scene}: unknown parameter {key!r}; known: {', '.join(fields)}"
             )
-    kinds = {name: type(getattr(defaults, name)) for name in fields}
-    typed = {k: _coerce(scene, k, v, kinds[k]) for k, v in values.items()}
-    params = dataclasses.replace(defaults, **typed)
-    params.check(scene)
+        values[key] = _coerce(scene, key, value, kinds[key])
+    params = dataclasses.replace(defaults, **values)
+    params.check()
     if dynamics:
-        params.paths(scene)
+        _ = params.paths
+    return params
+
+
+def theme_setting(environ=None) -> str:
+    """The theme named by ``OPTANIM_THEME``, or by the TOML file, or the default."""
+    environ = os.environ if environ is None else environ
+    check_environment(environ)
+    theme = environ.get(settings.THEME)
+    if theme is None:
+        path, table = config_file(environ)
+        theme = _typed(f"config file {path}", "theme", table.get("theme", "light"), str)
+    if theme not in THEME_NAMES:
+        raise ParamError(
+            f"unknown theme {theme!r}; choose one of {', '.join(THEME_NAMES)}"
+        )
+    return theme
+
+
+def dump(params: SceneParams, path: Path) -> None:
+    """Writes ``params`` as JSON, for :func:`for_render` in the render's process."""
+    values = dataclasses.asdict(params) | {"scene": params.scene}
+    path.write_text(json.dumps(values, sort_keys=True))
+
+
+def for_render(scene: str, environ=None) -> SceneParams:
+    """The parameters of the render this process runs: those ``optanim`` resolved
+    (named by ``OPTANIM_PARAMS``), or else resolved here, as :func:`resolve` does."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(settings.PARAMS)
+    if not named:
+        return resolve(scene, environ=environ)
+    try:
+        values = json.loads(Path(named).read_text())
+    except (OSError, ValueError) as err:
+        raise ParamError(f"{settings.PARAMS}={named} cannot be read: {err}") from None
+    if values.pop("scene", None) != scene:
+        raise ParamError(f"{settings.PARAMS}={named} holds no parameters of {scene}")
+    params = dataclasses.replace(DEFAULTS[scene], **values)
+    params.check()
     return params
 
 
 SCENE_OVERHEAD_S = 12.0  # titles, axes, annotations and holds around the descents
 
 
-def video_seconds(scene: str, params: SceneParams) -> float:
+def video_seconds(params: SceneParams) -> float:
     """An upper estimate of the scene's video length, without running its descents.
 
     Every descent takes ``steps × seconds_per_step``, every other ``*_steps``
@@ -378,7 +502,7 @@ def video_seconds(scene: str, params: SceneParams) -> float:
     extra = [f.name for f in dataclasses.fields(params) if f.name.endswith("_steps")]
     probe = dataclasses.replace(params, steps=1, **dict.fromkeys(extra, 1))
     try:
-        descents = len(probe.paths(scene))
+        descents = len(probe.descents())
     except ParamError:
         descents = 1
     steps = descents * params.steps + sum(getattr(params, n) for n in extra)

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from scenes.catalog import PACKAGE
-from scenes.figures import FONT
+from optanim.lesson.catalog import SCENES_DIR
+from optanim.lesson.figures import FONT
 
-ROOT = PACKAGE.parent
+ROOT = SCENES_DIR.parent
 CHROMIUM = Path("/usr/bin/chromium")
 PLAYWRIGHT = ROOT / "node_modules" / "playwright-core"
 MIN_FREE_BYTES = 2 * 1024**3  # a lecture at 1080p with its partial files

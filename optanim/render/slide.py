@@ -8,6 +8,7 @@ storyboard is one slide, and its caption is both a subtitle and a speaker note.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,6 @@ from manim import (
     ManimColor,
     MathTypst,
     Mobject,
-    Scene,
     UpdateFromAlphaFunc,
     VGroup,
     linear,
@@ -27,11 +27,18 @@ from manim import (
 from manim.utils.file_ops import write_to_movie
 from manim_slides import Slide
 
-from scenes import figures, params
-from scenes.axes_view import THEMES, FigureLayout, FigureView, label
-from scenes.encoder import OneEncoder
+from optanim.lesson import figures, params, settings
+from optanim.render.figure2d import FigureLayout, FigureView, label
+from optanim.render.internals import (
+    OneEncoder,
+    render_without_slides,
+    writes_slides,
+)
+from optanim.render.theme import THEMES
 
-BALL_COLORS = ("#ff7f0e", "#2ca02c")  # matplotlib's C1 and C2
+# A descent's ball is placed by a function of a path point, or on the curve of
+# ``(fn, grad)``.
+Place = Callable[[np.ndarray], None] | tuple[Callable, Callable]
 
 
 @cache
@@ -49,19 +56,23 @@ class LessonSlide(OneEncoder, Slide):
     skip_reversing = True
 
     def __init__(self, *args, **kwargs):
-        folder = os.environ.get("OPTANIM_SLIDES_DIR")
+        folder = os.environ.get(settings.SLIDES_DIR)
         if folder:
             kwargs.setdefault("output_folder", Path(folder))
         super().__init__(*args, **kwargs)
 
     def render(self, *args, **kwargs):
-        if write_to_movie():
+        if writes_slides():
             return super().render(*args, **kwargs)
-        return Scene.render(self, *args, **kwargs)  # a still has no slides to save
+        return render_without_slides(self, *args, **kwargs)
 
     def setup(self) -> None:
         super().setup()
-        self.params = params.load(self.spec_name)
+        try:
+            self.params = params.for_render(self.spec_name)
+        except params.ParamError as err:  # plain manim: one line, as optanim says it
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(2)
         self.theme = THEMES[self.params.theme]
         self.camera.background_color = ManimColor(self.theme.background)
         self.spec = self.figure_spec()
@@ -123,33 +134,27 @@ class LessonSlide(OneEncoder, Slide):
     def readout(self, rows: Sequence[tuple[str, int]]) -> Readout:
         return Readout(self.layout, self.theme.ink, rows)
 
-    def roll(
-        self,
-        ball: Circle,
-        path: np.ndarray,
-        fn: Callable,
-        grad: Callable,
-        readout: Readout | None = None,
-        values: Callable[[int, float], Sequence[float]] | None = None,
-    ) -> None:
-        """Plays a descent along the curve of ``fn`` (see :meth:`descend`)."""
-
-        def place(x: float) -> None:
-            self.on_curve(ball, fn, grad, x)
-
-        self.descend(ball, path, place, readout, values)
-
     def descend(
         self,
         ball: Circle,
         path: np.ndarray,
-        place: Callable[[np.ndarray], None],
+        place: Place,
         readout: Readout | None = None,
         values: Callable[[int, np.ndarray], Sequence[float]] | None = None,
     ) -> None:
         """Plays a descent: every iterate takes ``seconds_per_step``, so the ball
-        slows as the steps shrink. ``place(x)`` puts the ball at a point of the
-        path or between two iterates; ``values(t, x_t)`` feeds the readout."""
+        slows as the steps shrink.
+
+        ``place(x)`` puts the ball at a point of the path or between two
+        iterates; a pair ``(fn, grad)`` puts it on that curve. ``values(t, x_t)``
+        feeds the readout.
+        """
+        if isinstance(place, tuple):
+            fn, grad = place
+
+            def place(x: float) -> None:
+                self.on_curve(ball, fn, grad, x)
+
         steps = len(path) - 1
 
         def step_at(alpha: float) -> float:

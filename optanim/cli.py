@@ -1,20 +1,21 @@
 """``optanim``: render the lesson's scenes for lecturers and presenters.
 
     optanim list                      the scenes, in lesson order
-    optanim params [SCENE]            their parameters and defaults
+    optanim params [SCENE]            their parameters and current values
     optanim render [SCENE ...] -q low one MP4 (and .srt) per scene
     optanim stills [SCENE ...]        last frames beside the rebuilt originals
-    optanim doctor                    checks cairo, pango, fonts, Typst, H.264
     optanim lecture -q high           one MP4 of all scenes, chapters, subtitles
     optanim slides --to html          one deck of all scenes, a slide per beat
     optanim clips --format webm -t    embeddable clips (gif, webm, mp4)
     optanim preview                   quick last frames on a contact sheet (CI)
+    optanim doctor                    checks cairo, pango, fonts, Typst, H.264
 
 Scenes render in parallel processes, one per core. A clip whose sources,
-parameters and quality are unchanged is not rendered again. Each output is
-written under a temporary name and renamed when complete; Ctrl-C stops every
-render and keeps the finished outputs. A request estimated at over 20 minutes
-of video, 100,000 frames or 120 fps is refused unless ``--force``.
+parameters and quality are unchanged, and whose file is the one optanim wrote,
+is not rendered again; ``--rerender`` renders it anyway. Each output is written
+under a temporary name and renamed when complete; Ctrl-C stops every render and
+keeps the finished outputs. A request estimated at over 20 minutes of video,
+100,000 frames or 120 fps is refused unless ``--force``.
 """
 
 from __future__ import annotations
@@ -27,17 +28,12 @@ import sys
 import threading
 from pathlib import Path
 
-from scenes import params as scene_params
-from scenes.catalog import SCENES
-from scenes.jobs import (
-    QUALITIES,
-    CliError,
-    Job,
-    parse_sets,
-    pick_scenes,
-    run_jobs,
-    writable_dir,
-)
+from optanim import __version__
+from optanim.build.files import CliError
+from optanim.build.jobs import QUALITIES, parse_sets, pick_scenes
+from optanim.build.request import Request
+from optanim.lesson import params as scene_params
+from optanim.lesson.catalog import SCENES
 
 
 class Parser(argparse.ArgumentParser):
@@ -56,35 +52,78 @@ def cmd_list(args) -> None:
 
 def cmd_params(args) -> None:
     for entry in pick_scenes(args.scenes):
-        values = dataclasses.asdict(scene_params.load(entry.name))
+        values = dataclasses.asdict(scene_params.resolve(entry.name))
         print(entry.name + ": " + ", ".join(f"{k}={v}" for k, v in values.items()))
 
 
-def _jobs(args, still: bool = False) -> list[Job]:
+def _request(args) -> Request:
+    """The render settings given on the command line."""
+    return Request(
+        quality=getattr(args, "quality", None) or "low",
+        media=Path(args.media_dir),
+        workers=args.jobs,
+        force=args.force,
+        rerender=args.rerender,
+        fps=getattr(args, "fps", None),
+        resolution=args.resolution,
+        theme=args.theme,
+    )
+
+
+def _scene_jobs(args, still: bool = False):
     overrides = parse_sets(args.set)
     scenes = pick_scenes(args.scenes)
     if overrides and len(scenes) != 1:
         raise CliError("--set needs exactly one scene")
-    if overrides:  # named as the user typed them, before they become variables
-        scene_params.load(scenes[0].name, overrides, dynamics=False)
-    media = writable_dir(Path(args.media_dir))
-    video = {"fps": args.fps, "resolution": args.resolution}
-    return [
-        Job(s, args.quality, media, overrides, args.theme, still, **video)
-        for s in scenes
-    ]
+    return _request(args).scene_jobs(scenes, overrides, still=still)
 
 
 def cmd_render(args) -> None:
-    run_jobs(_jobs(args), args.jobs, force=args.force)
+    _request(args).run(_scene_jobs(args))
+
+
+def cmd_stills(args) -> None:
+    from optanim.outputs.stills import write_stills
+
+    jobs = _scene_jobs(args, still=True)
+    _request(args).run(jobs)
+    sheet = write_stills(jobs, QUALITIES[args.quality][2])
+    print(f"side-by-side sheet -> {sheet}")
+
+
+def cmd_lecture(args) -> None:
+    from optanim.outputs.lecture import make_lecture
+
+    make_lecture(_request(args))
+
+
+def cmd_slides(args) -> None:
+    from optanim.outputs.deck import make_slides
+
+    make_slides(_request(args), args.to)
+
+
+def cmd_clips(args) -> None:
+    from optanim.outputs.clips import make_clips
+
+    quality = args.quality or ("low" if args.format == "gif" else "medium")
+    settings = dataclasses.replace(_request(args), quality=quality)
+    make_clips(settings, args.scenes, args.format, args.transparent)
+
+
+def cmd_preview(args) -> None:
+    from optanim.outputs.preview import make_preview
+
+    make_preview(_request(args), args.scenes)
 
 
 def cmd_doctor(args) -> int:
-    from scenes import doctor
+    from optanim import doctor
 
     return doctor.report(Path(args.media_dir))
 
 
+# -- options -------------------------------------------------------------------
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -103,15 +142,6 @@ def _size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"wants WIDTH,HEIGHT, got {text!r}") from None
 
 
-def cmd_stills(args) -> None:
-    from scenes.stills import write_stills
-
-    jobs = _jobs(args, still=True)
-    run_jobs(jobs, args.jobs)
-    sheet = write_stills(jobs, QUALITIES[args.quality][2])
-    print(f"side-by-side sheet -> {sheet}")
-
-
 def add_render_options(p, quality: str | None = "high", video: bool = True) -> None:
     """The options every rendering command shares. ``quality=None`` means the
     command picks its default; ``video=False`` leaves out quality and frame rate
@@ -122,17 +152,35 @@ def add_render_options(p, quality: str | None = "high", video: bool = True) -> N
             "--quality",
             choices=QUALITIES,
             default=quality,
-            help=f"default: {quality}" if quality else None,
+            help=f"default: {quality or 'low for gif, else medium'}",
         )
         p.add_argument("--fps", type=_positive_int, help="default: the quality's")
     p.add_argument("--resolution", type=_size, help=argparse.SUPPRESS)
-    p.add_argument("--theme", choices=scene_params.THEMES)
-    p.add_argument("-j", "--jobs", type=_positive_int, default=os.cpu_count() or 1)
-    p.add_argument("--media-dir", default="media")
+    p.add_argument(
+        "--theme",
+        choices=scene_params.THEME_NAMES,
+        help="colours of the figures (default: the config file's, else light)",
+    )
+    cores = os.cpu_count() or 1
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=cores,
+        help=f"renders side by side (default: {cores}, the cores)",
+    )
+    p.add_argument(
+        "--media-dir", default="media", help="where outputs go (default: media)"
+    )
     p.add_argument(
         "--force",
         action="store_true",
         help="render even what the up-front estimate calls absurd",
+    )
+    p.add_argument(
+        "--rerender",
+        action="store_true",
+        help="render again even what is up to date",
     )
 
 
@@ -140,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="optanim", description=__doc__.split("\n")[0].split(": ", 1)[1]
     )
+    parser.add_argument("--version", action="version", version=f"optanim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="the scenes, in lesson order").set_defaults(
         func=cmd_list
@@ -151,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("render", cmd_render, "render scenes to MP4 with subtitles"),
         ("stills", cmd_stills, "last frames beside the originals"),
     ):
-        p = sub.add_parser(name, help=text)
+        p = sub.add_parser(name, help=text, description=text)
         p.add_argument("scenes", nargs="*", metavar="SCENE", help="default: all")
         add_render_options(p)
         p.add_argument(
@@ -162,11 +211,40 @@ def build_parser() -> argparse.ArgumentParser:
             help="override a scene parameter (see 'optanim params')",
         )
         p.set_defaults(func=func)
-    from scenes import lecture  # the lecture's outputs: lecture, slides, clips, preview
-
-    lecture.add_commands(sub)
+    for name, func, text in (
+        ("lecture", cmd_lecture, "one MP4 of every scene, with chapters and .srt"),
+        ("slides", cmd_slides, "one deck of every scene, a slide per beat"),
+        ("clips", cmd_clips, "short clips of each scene to embed in slides"),
+        ("preview", cmd_preview, "last frames at low quality on a contact sheet"),
+    ):
+        p = sub.add_parser(name, help=text, description=text)
+        if name in ("clips", "preview"):
+            p.add_argument("scenes", nargs="*", metavar="SCENE", help="default: all")
+        if name == "clips":
+            p.add_argument(
+                "--format",
+                choices=("mp4", "webm", "gif"),
+                default="mp4",
+                help="default: mp4",
+            )
+            p.add_argument(
+                "-t", "--transparent", action="store_true", help="webm or gif"
+            )
+        if name == "slides":
+            p.add_argument(
+                "--to",
+                choices=("html", "pptx", "pdf"),
+                default="html",
+                help="default: html",
+            )
+        # Previews are last frames at low quality; clips pick theirs by format.
+        quality = None if name == "clips" else "high"
+        add_render_options(p, quality, video=name != "preview")
+        p.set_defaults(func=func)
     p = sub.add_parser("doctor", help="check the system pieces rendering needs")
-    p.add_argument("--media-dir", default="media")
+    p.add_argument(
+        "--media-dir", default="media", help="where outputs go (default: media)"
+    )
     p.set_defaults(func=cmd_doctor)
     return parser
 

@@ -1,8 +1,8 @@
 """The five figures of the lesson, as data.
 
 A :class:`FigureSpec` holds the facts of one original matplotlib figure: its size,
-curves, labels, annotations and legend. Two renderers read it: ``mpl_figure``
-rebuilds the original with matplotlib, ``axes_view`` draws it with Manim.
+curves, labels, annotations and legend. Two renderers read it: ``optanim.qa.original``
+rebuilds the original with matplotlib, ``optanim.render.figure2d`` draws it with Manim.
 Limits and ticks are derived here the way matplotlib derives them (5 % margins,
 its auto tick locator), so neither renderer has to ask the other.
 
@@ -19,7 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
-from scenes import landscapes
+from optanim.lesson import landscapes
 
 C0 = "#1f77b4"
 PURPLE = "#800080"

@@ -1,0 +1,1 @@
+"""Narration: scripts, voices and speech timing for the lectures."""

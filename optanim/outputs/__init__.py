@@ -1,0 +1,1 @@
+"""The lecture, its assembly, slide decks, stills, clips and previews."""

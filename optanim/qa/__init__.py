@@ -1,0 +1,1 @@
+"""Quality checks: a frame measured against the original figure from pixels."""
