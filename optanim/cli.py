@@ -8,6 +8,7 @@
     optanim slides --to html          one deck of all scenes, a slide per beat
     optanim clips --format webm -t    embeddable clips (gif, webm, mp4)
     optanim preview                   quick last frames on a contact sheet (CI)
+    optanim script --lang en          the recording script, for recorded:DIR
     optanim doctor                    checks cairo, pango, fonts, Typst, H.264
 
 Scenes render in parallel processes, one per core. A clip whose sources,
@@ -34,6 +35,7 @@ from optanim.build.jobs import QUALITIES, parse_sets, pick_scenes
 from optanim.build.request import Request
 from optanim.lesson import params as scene_params
 from optanim.lesson.catalog import SCENES
+from optanim.narration import words
 
 
 class Parser(argparse.ArgumentParser):
@@ -67,6 +69,8 @@ def _request(args) -> Request:
         fps=getattr(args, "fps", None),
         resolution=args.resolution,
         theme=args.theme,
+        voice=getattr(args, "voice", None),
+        lang=getattr(args, "lang", None),
     )
 
 
@@ -172,6 +176,8 @@ def add_render_options(p, quality: str | None = "high", video: bool = True) -> N
     p.add_argument(
         "--media-dir", default="media", help="where outputs go (default: media)"
     )
+    if video:
+        add_narration_options(p)
     p.add_argument(
         "--force",
         action="store_true",
@@ -182,6 +188,28 @@ def add_render_options(p, quality: str | None = "high", video: bool = True) -> N
         action="store_true",
         help="render again even what is up to date",
     )
+
+
+def add_narration_options(p) -> None:
+    p.add_argument(
+        "--voice",
+        metavar="VOICE",
+        help="piper, espeak, recorded:DIR or none (default: the config file's, "
+        "else piper for en and espeak for zh)",
+    )
+    p.add_argument(
+        "--lang",
+        choices=words.LANGS,
+        help="the narration's language (default: the config file's, else en)",
+    )
+
+
+def cmd_script(args) -> None:
+    from optanim.outputs.script import write_script
+
+    settings = Request(quality="low", media=Path(args.media_dir))
+    settings.voice, settings.lang = args.voice, args.lang
+    write_script(settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -241,6 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
         quality = None if name == "clips" else "high"
         add_render_options(p, quality, video=name != "preview")
         p.set_defaults(func=func)
+    text = "the recording script: each line's id, words and length to aim for"
+    p = sub.add_parser("script", help=text, description=text)
+    add_narration_options(p)
+    p.add_argument(
+        "--media-dir", default="media", help="where outputs go (default: media)"
+    )
+    p.set_defaults(func=cmd_script)
     p = sub.add_parser("doctor", help="check the system pieces rendering needs")
     p.add_argument(
         "--media-dir", default="media", help="where outputs go (default: media)"
@@ -257,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = signal.signal(signal.SIGTERM, _interrupt)
     try:
         status = args.func(args)
-    except (CliError, scene_params.ParamError) as err:
+    except (CliError, scene_params.ParamError, words.WordsError) as err:
         print(f"optanim: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -23,42 +23,42 @@ class LocalMinimum(LessonSlide):
         paths = p.paths
 
         # Axes, then the curve and its formula
-        self.beat("This is f of x equals x times cos of pi x.")
+        self.beat("curve")
         self.play(FadeIn(view.frame), run_time=0.8)
         formula = self.math("f(x) = x cos(pi x)")
         formula.next_to(lay.axes_point(0.03, 0.95), DOWN + RIGHT, buff=0)
+        self.say()
         self.play(Create(view.curves), Write(formula), run_time=1.5)
 
         # The left ball settles in the local minimum
-        self.beat(
-            "Gradient descent from the left slope: the steps shrink as the gradient "
-            "vanishes, and the ball comes to rest in the local minimum."
-        )
+        self.beat("left")
         readout = self.readout([("t", 0), ("x_t", 4), ("f'(x_t)", 4)])
         readout.move_to(lay.axes_point(0.45, 0.93), aligned_edge=UP)
         left = self.on_curve(self.ball(BALL_COLORS[0]), f, grad_f, paths["left"][0])
         values = lambda t, x: (t, x, grad_f(x))  # noqa: E731
         readout.show(values(0, paths["left"][0]))
         self.play(FadeIn(left), FadeIn(readout), run_time=0.5)
+        self.until_said()
+        self.say()
+        self.say(ending_in=self.descent_seconds(paths["left"]))
         self.descend(left, paths["left"], (f, grad_f), readout, values)
 
         # The right ball reaches the global minimum
-        self.beat(
-            "Started right of the bump, the same descent reaches the global minimum. "
-            "Where you start decides where you end."
-        )
+        self.beat("right")
         right = self.on_curve(self.ball(BALL_COLORS[1]), f, grad_f, paths["right"][0])
         readout.show(values(0, paths["right"][0]))
         self.play(FadeIn(right), run_time=0.5)
+        self.until_said()
+        self.say(ending_in=self.descent_seconds(paths["right"]))
         self.descend(right, paths["right"], (f, grad_f), readout, values)
 
         # Name the two minima
-        self.beat("The first ball found a local minimum; the second, the global one.")
+        self.beat("minima")
         self.play(FadeOut(readout, formula), run_time=0.5)
         for annotation in view.annotations:
             self.play(FadeIn(annotation), run_time=0.8)
 
         # The original figure
-        self.beat("This is the figure of the lesson.")
+        self.beat("figure")
         self.play(FadeOut(left, right), run_time=0.8)
         self.finish()

@@ -32,15 +32,6 @@ from optanim.lesson.landscapes import f, g, grad_f, grad_g
 from optanim.render.slide import LessonSlide
 from optanim.render.theme import BALL_COLORS
 
-ORIGINAL_LEGEND_NOTE = (
-    "This is the figure of the lesson. Mind its legend: the dashed curve, which "
-    "it calls test error, is the empirical risk, the error on the training data."
-)
-CORRECTED_LEGEND_NOTE = (
-    "This is the figure of the lesson, with its legend worded as in the English "
-    "edition: the empirical risk is the training error."
-)
-
 
 class Risk(LessonSlide):
     spec_name = "risk"
@@ -59,40 +50,32 @@ class Risk(LessonSlide):
         solid, dashed = view.curves
 
         # Axes, the expected risk f, then the empirical risk g
-        self.beat(
-            "The solid curve f is the expected risk: the loss of a model parameter "
-            "x, averaged over all the data there is."
-        )
+        self.beat("expected")
         self.play(FadeIn(view.frame), run_time=0.8)
         f_formula = self.math("f(x) = x cos(pi x)", size_pt=10)
         f_formula.next_to(lay.axes_point(0.2, 0.96), DOWN + RIGHT, buff=0)
         g_formula = self.math("g(x) = f(x) + 0.2 cos(5 pi x)", size_pt=10)
         g_formula.next_to(f_formula, DOWN, buff=lay.pt(4), aligned_edge=LEFT)
         self.play(Create(solid), Write(f_formula), run_time=1.5)
-        self.beat(
-            "The dashed curve g is the empirical risk: the loss on a finite training "
-            "set, whose sampling adds bumps that f does not have."
-        )
+        self.beat("empirical")
         self.play(Create(dashed), Write(g_formula), FadeIn(view.legend), run_time=1.5)
 
+        # Two goals: the training loss, and generalization
+        self.beat("goals")
+
         # Training: gradient descent on g
-        self.beat(
-            "Training minimizes the empirical risk. Gradient descent on the dashed "
-            f"curve comes to rest in its minimum, at x = {x_g:.3f}."
-        )
+        self.beat("train")
         readout = self.readout([("t", 0), ("x_t", 4), ("g'(x_t)", 4)])
         readout.move_to(lay.axes_point(0.05, 0.05), aligned_edge=LEFT + DOWN)
         trained = self.on_curve(self.ball(BALL_COLORS[0]), g, grad_g, empirical[0])
         on_g = lambda t, x: (t, x, grad_g(x))  # noqa: E731
         readout.show(on_g(0, empirical[0]))
         self.play(FadeIn(trained), FadeIn(readout), run_time=0.5)
+        self.say(ending_in=self.descent_seconds(empirical))
         self.descend(trained, empirical, (g, grad_g), readout, on_g)
 
         # The expected risk still slopes there
-        self.beat(
-            "Straight above, the expected risk is not at its minimum: "
-            f"its slope there is {grad_f(x_g):.2f}, not zero."
-        )
+        self.beat("slope")
         guide = self._dashed(lay.c2p(x_g, g(x_g)), lay.c2p(x_g, f(x_g)))
         probe = self.on_curve(self.ball(BALL_COLORS[1]), f, grad_f, x_g)
         readout_f = self.readout([("t", 0), ("x_t", 4), ("f'(x_t)", 4)])
@@ -100,14 +83,13 @@ class Risk(LessonSlide):
         on_f = lambda t, x: (t, x, grad_f(x))  # noqa: E731
         readout_f.show(on_f(0, x_g))
         self.play(Create(guide), FadeIn(probe), FadeOut(readout), run_time=0.8)
+        self.say()
         self.play(FadeIn(readout_f), run_time=0.4)
 
         # Descending f from there finds the other minimum
-        self.beat(
-            "Descending the expected risk from there moves on to its own minimum. "
-            "The minimum of the training loss is not the minimum we want."
-        )
+        self.beat("expected_descent")
         self.descend(probe, expected, (f, grad_f), readout_f, on_f)
+        self.say()
         gap = self.readout([("x^*_g", 3), ("x^*_f", 3), ("x^*_f - x^*_g", 3)])
         gap.move_to(readout_f, aligned_edge=LEFT + DOWN)
         gap.show((x_g, x_f, x_f - x_g))
@@ -115,17 +97,13 @@ class Risk(LessonSlide):
         self.play(FadeOut(readout_f), FadeIn(gap), Create(mark), run_time=0.8)
 
         # Name the two risks
-        self.beat(
-            "Optimization drives down the empirical risk; deep learning wants the "
-            "expected risk low. Their minima need not coincide."
-        )
+        self.beat("annotations")
         self.play(FadeOut(gap, mark, guide, f_formula, g_formula), run_time=0.5)
         for annotation in view.annotations:
             self.play(FadeIn(annotation), run_time=0.8)
 
         # The original figure
-        note = ORIGINAL_LEGEND_NOTE if p.legend == "original" else CORRECTED_LEGEND_NOTE
-        self.beat(note)
+        self.beat("figure_original" if p.legend == "original" else "figure_corrected")
         self.play(FadeOut(trained, probe), run_time=0.8)
         self.finish()
 

@@ -19,6 +19,7 @@ import numpy as np
 from manim import (
     DOWN,
     LEFT,
+    RIGHT,
     Circle,
     Create,
     FadeIn,
@@ -55,7 +56,7 @@ class Saddle3D(LessonSlide):
         v = self.spec.view3d
 
         # Axes, then the surface and its formula
-        self.beat("This is f of x and y equals x squared minus y squared.")
+        self.beat("surface")
         self.play(FadeIn(view.frame), run_time=0.8)
         formula = self.math("f(x, y) = x^2 - y^2")
         formula.next_to(lay.axes_point(-0.02, 0.97), DOWN + LEFT, buff=0)
@@ -63,10 +64,7 @@ class Saddle3D(LessonSlide):
         self.beside = [formula]
 
         # The first ball stalls at the origin
-        self.beat(
-            "A ball on the x axis descends the parabola x squared. At the origin the "
-            "gradient, 2x and minus 2y, vanishes, and the ball stalls."
-        )
+        self.beat("stall")
         readout = self.readout([("t", 0), ("x_t", 4), ("y_t", 4), ("norm(nabla f)", 4)])
         readout.show(self._values(0, (-0.8888, -0.8888)))  # at its widest
         readout.next_to(lay.axes_point(-0.02, 0.62), LEFT, buff=0)
@@ -74,45 +72,47 @@ class Saddle3D(LessonSlide):
         readout.show(self._values(0, paths["stall"][0]))
         self.play(FadeIn(stall), FadeIn(readout), run_time=0.5)
         self.beside.append(readout)
+        self.until_said()
+        self.say()
+        self.say(ending_in=self.descent_seconds(paths["stall"]))
         self.descend(
             stall, paths["stall"], self._on_surface(stall), readout, self._values
         )
 
         # Turn the camera: a minimum along x, a maximum along y. Not quite along
         # the axes: there, matplotlib's panes are edge-on and flip sides at random.
-        self.beat(
-            "Seen along the y axis, the origin is the bottom of a valley: "
-            "along x, it is a minimum."
-        )
+        self.beat("valley")
         self._turn(15, -85, run_time=2)
-        self.wait(0.5)
-        self.beat(
-            "Seen along the x axis, it is the top of a ridge: along y, a maximum. "
-            "The gradient vanishes, yet this is no minimum. It is a saddle point."
-        )
+        self.beat("ridge")
         self._turn(15, -5, run_time=3)
-        self.wait(0.5)
+
+        # What the Hessian's eigenvalues say
+        self.beat("hessian")
+        hessian = self.math("H = mat(2, 0; 0, -2)")
+        eigen = self.math("lambda_1 = 2, quad lambda_2 = -2", size_pt=10)
+        hessian.next_to(readout, DOWN, buff=lay.pt(14), aligned_edge=RIGHT)
+        eigen.next_to(hessian, DOWN, buff=lay.pt(6), aligned_edge=RIGHT)
+        self.play(Write(hessian), run_time=1.0)
+        self.until_said()
+        self.say()
+        self.play(Write(eigen), run_time=0.8)
+        self.beside += [hessian, eigen]
 
         # A second ball escapes along y
-        y0 = paths["escape"][0][1]
-        side = "positive" if y0 > 0 else "negative"
-        self.beat(
-            f"A second ball starts {abs(y0):g} off the x axis. It lingers near the "
-            f"saddle, but its offset grows by 1 plus 2 eta every step, and it "
-            f"escapes towards {side} y."
-        )
+        self.beat("escape")
+        self.play(FadeOut(hessian, eigen), run_time=0.5)
         self._turn(v.elev, v.azim, run_time=2.5)
         escape = self._ball(BALL_COLORS[1], paths["escape"][0])
         readout.show(self._values(0, paths["escape"][0]))
         self.play(FadeIn(escape), run_time=0.5)
+        self.until_said()
+        self.say(ending_in=self.descent_seconds(paths["escape"]))
         self.descend(
             escape, paths["escape"], self._on_surface(escape), readout, self._values
         )
 
         # The original figure
-        self.beat(
-            "The stalled ball marks the saddle point. This is the lesson's figure."
-        )
+        self.beat("figure")
         marker = Circle(
             radius=lay.pt(v.marker_size / 2),
             fill_color=v.marker_color,

@@ -25,60 +25,52 @@ class SaddlePoint(LessonSlide):
         stall = paths["stall"]
 
         # Axes, then the curve and its formula
-        self.beat("This is f of x equals x cubed.")
+        self.beat("curve")
         self.play(FadeIn(view.frame), run_time=0.8)
         formula = self.math("f(x) = x^3")
         formula.next_to(lay.axes_point(0.03, 0.95), DOWN + RIGHT, buff=0)
         self.play(Create(view.curves), Write(formula), run_time=1.5)
 
         # Descent stalls as the gradient collapses
-        self.beat(
-            f"Gradient descent from x = {stall[0]:g}. The gradient 3 x squared "
-            "collapses near 0, and the steps shrink to almost nothing."
-        )
+        self.beat("stall")
         readout = self.readout([("t", 0), ("x_t", 4), ("f(x_t)", 4), ("f'(x_t)", 4)])
         readout.move_to(lay.axes_point(0.72, 0.42), aligned_edge=UP)
         ball = self.on_curve(self.ball(BALL_COLORS[0]), cube, grad_cube, stall[0])
         values = lambda t, x: (t, x, cube(x), grad_cube(x))  # noqa: E731
         readout.show(values(0, stall[0]))
         self.play(FadeIn(ball), FadeIn(readout), run_time=0.5)
+        self.until_said()
+        self.say()
+        self.say(ending_in=self.descent_seconds(stall))
         self.descend(ball, stall, (cube, grad_cube), readout, values)
 
         # Flat, but no minimum
-        self.beat(
-            "The gradient vanishes at 0, yet 0 is not a minimum: "
-            "to its left, f keeps decreasing."
-        )
+        self.beat("flat")
         claim = self.math('f\'(0) = 0, quad "yet 0 is not a minimum"', size_pt=10)
         claim.next_to(formula, DOWN, buff=lay.pt(6), aligned_edge=LEFT)
         self.play(Write(claim), run_time=1.0)
 
         if p.nudge:
             nudge = paths["nudge"]
-            self.beat(
-                "A tiny nudge past 0, and the same descent gets going: slowly at "
-                "first, then faster and faster downhill as the slope grows."
-            )
+            self.beat("nudge")
             target = self.on_curve(ball.copy(), cube, grad_cube, nudge[0])
             self.play(ball.animate.move_to(target), run_time=0.5)
             readout.show(values(0, nudge[0]))
+            self.say(ending_in=self.descent_seconds(nudge))
             self.descend(ball, nudge, (cube, grad_cube), readout, values)
 
-            self.beat("Without the nudge, the descent stays stalled near 0.")
+            self.beat("stalled")
             self.play(FadeOut(ball), run_time=0.4)
             self.on_curve(ball, cube, grad_cube, stall[-1])
             readout.show(values(len(stall) - 1, stall[-1]))
             self.play(FadeIn(ball), run_time=0.4)
 
         # Name it
-        self.beat(
-            "A point where the gradient vanishes that is neither a minimum nor "
-            "a maximum is a saddle point."
-        )
+        self.beat("name")
         self.play(FadeOut(readout, formula, claim), run_time=0.5)
         self.play(FadeIn(view.annotations), run_time=0.8)
 
         # The original figure
-        self.beat("This is the figure of the lesson.")
+        self.beat("figure")
         self.play(FadeOut(ball), run_time=0.8)
         self.finish()

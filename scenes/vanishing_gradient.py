@@ -24,52 +24,37 @@ class VanishingGradient(LessonSlide):
         slope, tail = paths["slope"], paths["tail"]
 
         # Axes, then the curve and its derivative
-        self.beat(
-            "This is tanh, a common activation function. Its derivative, one minus "
-            "tanh squared, is near zero wherever tanh flattens out."
-        )
+        self.beat("curve")
         self.play(FadeIn(view.frame), run_time=0.8)
         formulas = [self.math("f(x) = tanh(x)"), self.math("f'(x) = 1 - tanh^2(x)")]
         formulas[0].next_to(lay.axes_point(0.03, 0.96), DOWN + RIGHT, buff=0)
         formulas[1].next_to(formulas[0], DOWN, buff=lay.pt(5), aligned_edge=LEFT)
         self.play(Create(view.curves), Write(formulas[0]), run_time=1.5)
+        self.until_said()
+        self.say()
         self.play(Write(formulas[1]), run_time=1.0)
 
         # A ball on the slope moves fast
-        self.beat(
-            f"Gradient descent from x = {slope[0]:g}, where the gradient is "
-            f"{grad_tanh(slope[0]):.2f}: the ball moves fast."
-        )
+        self.beat("slope")
         fast, fast_readout = self._ball_descending(slope, BALL_COLORS[0], (0.05, 0.62))
 
         # The same descent on the flat tail crawls
-        self.beat(
-            f"The same learning rate and number of steps from x = {tail[0]:g}, "
-            f"where the gradient is only {grad_tanh(tail[0]):.5f}: "
-            "the ball barely moves."
-        )
+        self.beat("tail")
         slow, slow_readout = self._ball_descending(tail, BALL_COLORS[1], (0.62, 0.08))
 
         # Compare the distances
-        ratio = abs(slope[-1] - slope[0]) / abs(tail[-1] - tail[0])
-        self.beat(
-            f"After {len(tail) - 1} steps each, the first ball has travelled "
-            f"about {ratio:,.0f} times as far as the second."
-        )
+        self.beat("compare")
         distances = [r.numbers[2] for r in (fast_readout, slow_readout)]
         self.play(*(Indicate(d, color=self.theme.ink) for d in distances), run_time=1.5)
         self.wait(0.5)
 
         # Name it
-        self.beat(
-            "Where the gradient all but vanishes, optimization crawls: "
-            "this is the vanishing gradient problem."
-        )
+        self.beat("name")
         self.play(FadeOut(fast_readout, slow_readout, *formulas), run_time=0.5)
         self.play(FadeIn(view.annotations), run_time=0.8)
 
         # The original figure
-        self.beat("This is the figure of the lesson.")
+        self.beat("figure")
         self.play(FadeOut(fast, slow), run_time=0.8)
         self.finish()
 
@@ -85,5 +70,7 @@ class VanishingGradient(LessonSlide):
 
         readout.show(values(0, path[0]))
         self.play(FadeIn(ball), FadeIn(readout), run_time=0.5)
+        self.until_said()
+        self.say(ending_in=self.descent_seconds(path))
         self.descend(ball, path, (tanh, grad_tanh), readout, values)
         return ball, readout

@@ -30,10 +30,13 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def private_media(tmp_path, monkeypatch):
-    """Runs every test in its own folder, so nothing lands in the real media/."""
+    """Runs every test in its own folder, so nothing lands in the real media/,
+    with the fast offline voice."""
     monkeypatch.chdir(tmp_path)
     for key in [k for k in os.environ if k.startswith("OPTANIM_")]:
         monkeypatch.delenv(key)
+    # espeak-ng speaks in a few milliseconds a line, and piper in a second
+    monkeypatch.setenv("OPTANIM_VOICE", "espeak")
     with tempconfig({"media_dir": str(tmp_path / "media")}):
         yield tmp_path
 
@@ -95,3 +98,26 @@ def srt_texts(path: Path) -> list[str]:
     """The text of each subtitle in an ``.srt`` file, in order."""
     blocks = [b for b in path.read_text().split("\n\n") if b.strip()]
     return ["\n".join(b.splitlines()[2:]) for b in blocks]
+
+
+def slide_spans(slides_json: Path) -> list[tuple[float, float, str]]:
+    """Each slide of a manim-slides presentation as (start, end, notes) on the
+    scene's clock, from the lengths of its video files as PyAV reads them."""
+    import av
+    from manim_slides.config import PresentationConfig
+
+    spans, t = [], 0.0
+    for slide in PresentationConfig.from_file(slides_json).slides:
+        with av.open(str(slide.file)) as container:
+            seconds = container.duration / av.time_base
+        spans.append((t, t + seconds, slide.notes))
+        t += seconds
+    return spans
+
+
+def cues_by_slide(cues, spans) -> list[str]:
+    """The text of the cues that start within each slide, joined as read."""
+    return [
+        " ".join(c.text.replace("\n", " ") for c in cues if start <= c.start < end)
+        for start, end, _ in spans
+    ]

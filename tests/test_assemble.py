@@ -1,15 +1,17 @@
-"""Tests for joining clips into one lecture video."""
+"""Tests for joining clips into one narrated lecture video."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
+from optanim.narration import audio, captions
 from optanim.outputs import assemble
-from optanim.outputs.assemble import Cue, Part, format_srt, join_clips, parse_srt
+from optanim.outputs.assemble import Part, join_clips
 
 FPS = 5
 FRAMES = 5  # one second per clip
@@ -32,26 +34,56 @@ def make_clip(path: Path, colour, size=(64, 36), fps=FPS, preset="medium") -> Pa
     return path
 
 
+def tone(path: Path, seconds: float, rate: int = 22_050) -> Path:
+    t = np.arange(round(seconds * rate)) / rate
+    audio.write_wav(path, 0.5 * np.sin(2 * np.pi * 220 * t), rate)
+    return path
+
+
+def narrate(path: Path, lines: list[tuple[str, float, float]]) -> Path:
+    """A clip's ``.narration.json``: each line a tone from start to end."""
+    record = {
+        "lang": "en",
+        "voice": "test",
+        "beats": [],
+        "lines": [
+            {
+                "id": f"{path.stem}.{n}",
+                "caption": text,
+                "start": start,
+                "end": end,
+                "speech": str(tone(path.with_name(f"{path.stem}{n}.wav"), end - start)),
+            }
+            for n, (text, start, end) in enumerate(lines)
+        ],
+    }
+    sidecar = path.with_name(path.stem + ".narration.json")
+    sidecar.write_text(json.dumps(record))
+    return sidecar
+
+
+# Lines on each clip's own clock; the scene is the lecture's second second.
+CARD_LINES = [("Gradient descent", 0.2, 0.5)]
+SCENE_LINES = [("A ball rolls downhill", 0.0, 0.3), ("and stops", 0.8, 0.95)]
+
+
 @pytest.fixture
 def parts(tmp_path: Path) -> list[Part]:
     """A red card and a green scene in chapter one, a blue card as chapter two."""
-    srt_card = tmp_path / "card.srt"
-    srt_card.write_text("1\n00:00:00,200 --> 00:00:00,800\nGradient descent\n\n")
-    srt_scene = tmp_path / "scene.srt"
-    srt_scene.write_text(
-        "1\n00:00:00,000 --> 00:00:00,500\nA ball rolls\ndownhill\n\n"
-        "2\n00:00:00,500 --> 00:00:04,000\nand stops\n\n"
-    )
+    card = make_clip(tmp_path / "card.mp4", RED)
+    scene = make_clip(tmp_path / "scene.mp4", GREEN)
     return [
-        Part(make_clip(tmp_path / "card.mp4", RED), "Descent", srt_card),
-        Part(make_clip(tmp_path / "scene.mp4", GREEN), None, srt_scene),
+        Part(card, "Descent", narrate(card, CARD_LINES)),
+        Part(scene, None, narrate(scene, SCENE_LINES)),
         Part(make_clip(tmp_path / "next.mp4", BLUE), "Momentum", None),
     ]
 
 
 @pytest.fixture
 def lecture(parts: list[Part], tmp_path: Path) -> Path:
-    return join_clips(parts, tmp_path / "build" / "lecture.mp4")
+    out = tmp_path / "build" / "lecture.mp4"
+    join_clips(parts, out)
+    return out
 
 
 def test_lecture_plays_every_frame_in_order(lecture: Path):
@@ -83,35 +115,62 @@ def test_one_chapter_per_titled_part(lecture: Path):
     assert ends == pytest.approx([2.0, 3.0])
 
 
-def test_subtitles_are_shifted_and_renumbered(lecture: Path):
-    text = lecture.with_suffix(".srt").read_text()
-    assert text.startswith("1\n00:00:00,200 --> 00:00:00,800\nGradient descent\n")
-    assert parse_srt(text) == [
-        Cue(200, 800, "Gradient descent"),
-        Cue(1000, 1500, "A ball rolls\ndownhill"),
-        Cue(1500, 2000, "and stops"),  # cut at the end of its clip
-    ]
-    assert [line for line in text.splitlines() if line.isdigit()] == ["1", "2", "3"]
+EXPECTED = [(text, a, b) for text, a, b in CARD_LINES] + [
+    (text, a + 1, b + 1) for text, a, b in SCENE_LINES
+]
 
 
-def test_no_subtitles_means_no_srt(parts: list[Part], tmp_path: Path):
+def test_the_narration_is_placed_on_the_lecture_clock(lecture: Path):
+    with av.open(str(lecture)) as container:
+        (stream,) = container.streams.audio
+        assert (stream.codec_context.name, stream.rate) == ("aac", 48_000)
+        assert stream.metadata["language"] == "eng"
+        video = float(
+            container.streams.video[0].duration * container.streams.video[0].time_base
+        )
+    samples, rate = audio.read(lecture)
+    assert len(samples) / rate == pytest.approx(video, abs=1 / FPS)
+    heard = audio.speech_spans(samples, rate)
+    assert [round(a, 2) for a, _ in heard] == pytest.approx(
+        [a for _, a, _ in EXPECTED], abs=0.03
+    )
+    assert [b for _, b in heard] == pytest.approx([b for _, _, b in EXPECTED], abs=0.03)
+    assert audio.integrated_loudness(samples, rate) == pytest.approx(-16, abs=0.5)
+    assert audio.true_peak(samples, rate) <= -1 + 0.05
+
+
+def test_one_cue_per_line_from_its_speech(lecture: Path):
+    for suffix, parse in ((".srt", captions.parse_srt), (".vtt", captions.parse_vtt)):
+        cues = parse(lecture.with_suffix(suffix).read_text())
+        assert [c.text.replace("\n", " ") for c in cues] == [t for t, _, _ in EXPECTED]
+        assert [c.start for c in cues] == pytest.approx([a for _, a, _ in EXPECTED])
+        for cue, (_, _, end) in zip(cues, EXPECTED, strict=True):
+            assert end <= cue.end <= end + 0.5
+    with av.open(str(lecture)) as container:
+        (stream,) = container.streams.subtitles
+        assert stream.codec_context.name == "mov_text"
+        assert stream.metadata["language"] == "eng"
+        starts = [
+            float(p.pts * p.time_base) for p in container.demux(stream) if p.size > 2
+        ]
+    assert starts == pytest.approx([a for _, a, _ in EXPECTED], abs=0.002)
+
+
+def test_no_narration_means_no_audio_and_no_subtitles(
+    parts: list[Part], tmp_path: Path
+):
     out = tmp_path / "lecture.mp4"
     out.with_suffix(".srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nold\n")
     join_clips([Part(p.path, p.title) for p in parts], out)
     assert not out.with_suffix(".srt").exists()
+    with av.open(str(out)) as container:
+        assert not container.streams.audio
+        assert not container.streams.subtitles
 
 
-def test_srt_round_trip_with_windows_line_ends():
-    cues = [Cue(0, 1250, "one"), Cue(3_723_004, 3_724_000, "two\nlines")]
-    text = format_srt(cues)
-    assert "01:02:03,004 --> 01:02:04,000" in text
-    assert parse_srt(text.replace("\n", "\r\n")) == cues
-    assert format_srt([]) == ""
-
-
-def test_from_clip_finds_subtitles_beside_it(parts: list[Part]):
+def test_from_clip_finds_the_narration_beside_it(parts: list[Part]):
     assert Part.from_clip(parts[0].path, "Descent") == parts[0]
-    assert Part.from_clip(parts[2].path).srt is None
+    assert Part.from_clip(parts[2].path).narration is None
 
 
 @pytest.mark.parametrize(
@@ -122,6 +181,7 @@ def test_clips_that_differ_are_refused(parts, tmp_path: Path, size, fps):
     with pytest.raises(ValueError, match="must share"):
         join_clips([*parts, Part(odd)], tmp_path / "lecture.mp4")
     assert list(tmp_path.glob(".*.part")) == []
+    assert list(tmp_path.glob(".*.mp4")) == []
 
 
 def test_clips_encoded_differently_are_refused(parts, tmp_path: Path):
@@ -150,9 +210,9 @@ def test_interrupted_write_keeps_previous_lecture(lecture, parts, monkeypatch):
 
     monkeypatch.setattr(assemble, "_write_video", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        join_clips(parts[::-1], lecture)
+        join_clips([parts[2], parts[0], parts[1]], lecture)
     assert snapshot(lecture.parent) == before
-    assert set(before) == {"lecture.mp4", "lecture.srt"}
+    assert set(before) == {"lecture.mp4", "lecture.srt", "lecture.vtt"}
 
 
 def test_failed_rename_keeps_previous_lecture(lecture, parts, monkeypatch):
@@ -163,5 +223,5 @@ def test_failed_rename_keeps_previous_lecture(lecture, parts, monkeypatch):
 
     monkeypatch.setattr(assemble.os, "replace", no_space)
     with pytest.raises(OSError, match="no space"):
-        join_clips(parts[::-1], lecture)
+        join_clips([parts[2], parts[0], parts[1]], lecture)
     assert snapshot(lecture.parent) == before

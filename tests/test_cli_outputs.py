@@ -20,20 +20,18 @@ import subprocess
 import sys
 import time
 from contextlib import redirect_stderr, redirect_stdout
-from datetime import timedelta
 from pathlib import Path
 
 import av
 import numpy as np
 import pptx
 import pytest
-import srt
-from conftest import check_deck, needs_browser
-from manim_slides.config import PresentationConfig
+from conftest import check_deck, cues_by_slide, needs_browser, slide_spans
 from PIL import Image
 
-from optanim import cli
+from optanim import cli, narration
 from optanim.lesson.catalog import SCENES, SceneEntry
+from optanim.narration import audio, captions  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--resolution", "128,72", "--fps", "5"]
@@ -50,6 +48,7 @@ def optanim(*argv: str, cwd: Path) -> str:
         mp.chdir(cwd)
         for key in [k for k in os.environ if k.startswith("OPTANIM_")]:
             mp.delenv(key)
+        mp.setenv("OPTANIM_VOICE", "espeak")
         status = cli.main(list(argv))
     assert status == 0, out.getvalue()
     return out.getvalue()
@@ -86,10 +85,6 @@ def seconds(video: Path) -> float:
 def frames(video: Path) -> int:
     with av.open(str(video)) as container:
         return sum(1 for _ in container.decode(video=0))
-
-
-def captions(media: Path, entry: SceneEntry) -> list[srt.Subtitle]:
-    return list(srt.parse(scene_clip(media, entry).with_suffix(".srt").read_text()))
 
 
 def scene_starts(media: Path) -> list[float]:
@@ -137,19 +132,30 @@ def test_lecture_has_a_chapter_per_scene(lecture: Path, media: Path):
     assert ends == pytest.approx([*starts[1:], seconds(lecture)], abs=0.002)
 
 
-def test_lecture_srt_is_the_scenes_captions_shifted(lecture: Path, media: Path):
-    merged = list(srt.parse(lecture.with_suffix(".srt").read_text()))
-    expected = []
-    for entry, start in zip(BUILT, scene_starts(media), strict=True):
-        shift = timedelta(seconds=start)
-        for cue in captions(media, entry):
-            expected.append((cue.start + shift, cue.end + shift, cue.content))
-    assert [c.content for c in merged] == [text for _, _, text in expected]
-    assert [c.index for c in merged] == list(range(1, len(merged) + 1))
-    ms = timedelta(milliseconds=2)
-    for cue, (start, end, _) in zip(merged, expected, strict=True):
-        assert abs(cue.start - start) <= ms
-        assert abs(cue.end - end) <= ms
+def test_the_lecture_speaks_every_cue_and_nothing_else(lecture: Path):
+    cues = narration.captions.parse_srt(lecture.with_suffix(".srt").read_text())
+    assert cues == narration.captions.parse_vtt(lecture.with_suffix(".vtt").read_text())
+    with av.open(str(lecture)) as container:
+        (sound,) = container.streams.audio
+        (subtitles,) = container.streams.subtitles
+        assert (sound.codec_context.name, sound.rate) == ("aac", 48_000)
+        assert sound.metadata["language"] == subtitles.metadata["language"] == "eng"
+    samples, rate = narration.audio.read(lecture)  # decoded by PyAV
+    assert len(samples) / rate == pytest.approx(seconds(lecture), abs=1 / 5)
+    heard = narration.audio.speech_spans(samples, rate)
+    for cue in cues:  # each cue starts with its speech
+        onset = min((a for a, _ in heard), key=lambda a: abs(a - cue.start))
+        assert abs(onset - cue.start) <= 0.05, cue
+        shown = [(max(a, cue.start), min(b, cue.end)) for a, b in heard]
+        spoken = sum(max(0.0, b - a) for a, b in shown)
+        assert spoken >= 0.5 * (cue.end - cue.start - 0.5), cue  # speech under it
+    for a, b in heard:  # no speech outside the cues, none spanning two of them
+        assert any(c.start - 0.05 <= a and b <= c.end + 0.05 for c in cues), (a, b)
+    assert narration.audio.integrated_loudness(samples, rate) == pytest.approx(
+        -16, abs=0.5
+    )
+    assert narration.audio.true_peak(samples, rate) <= -1.0 + 0.1
+    assert narration.captions.check_file(lecture.with_suffix(".srt"), "en", 60) == []
 
 
 def test_running_again_renders_nothing(lecture: Path, media: Path):
@@ -184,6 +190,7 @@ def test_an_interrupted_lecture_keeps_the_previous_one(lecture, media, tmp_path,
     scene_clip(copy, entry).with_suffix(".mp4.key").unlink()  # render it again
     previous = (copy / "lecture" / "low" / "lecture.mp4").read_bytes()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPTANIM_")}
+    env["OPTANIM_VOICE"] = "espeak"
     command = [sys.executable, "-m", "optanim.cli", *lecture_args(copy)]
     with subprocess.Popen(
         command, cwd=tmp_path, env=env, start_new_session=True, stderr=subprocess.PIPE
@@ -217,23 +224,28 @@ def deck(media: Path):
     return build
 
 
-def all_captions(media: Path) -> list[str]:
-    return [c.content for entry in BUILT for c in captions(media, entry)]
+def all_notes(media: Path) -> list[str]:
+    return [
+        notes
+        for entry in BUILT
+        for _, _, notes in slide_spans(media / "slides" / FOLDER / f"{entry.cls}.json")
+    ]
 
 
-def test_a_slide_per_beat_with_its_caption_as_notes(lecture: Path, media: Path):
+def test_a_slide_per_beat_with_its_captions_as_notes(lecture: Path, media: Path):
     for entry in BUILT:
-        path = media / "slides" / FOLDER / f"{entry.cls}.json"
-        slides = PresentationConfig.from_file(path).slides
-        assert [s.notes for s in slides] == [c.content for c in captions(media, entry)]
-        assert all(s.file.is_file() for s in slides)
+        spans = slide_spans(media / "slides" / FOLDER / f"{entry.cls}.json")
+        cues = narration.captions.parse_srt(
+            scene_clip(media, entry).with_suffix(".srt").read_text()
+        )
+        assert cues_by_slide(cues, spans) == [notes for _, _, notes in spans]
 
 
 @needs_browser
 def test_html_deck_plays_offline_in_chromium(deck, media: Path):
     report = check_deck(deck("html"))
     assert report["ready"], report
-    assert report["notes"] == all_captions(media)
+    assert report["notes"] == all_notes(media)
     assert report["total"] == len(report["notes"])
     assert report["indexAfter"] == report["indexBefore"] + 1
     assert report["firstVideoReadyState"] >= 2
@@ -243,12 +255,12 @@ def test_html_deck_plays_offline_in_chromium(deck, media: Path):
 def test_pptx_deck_has_a_slide_and_notes_per_beat(deck, media: Path):
     slides = list(pptx.Presentation(str(deck("pptx"))).slides)
     notes = [slide.notes_slide.notes_text_frame.text for slide in slides]
-    assert notes == all_captions(media)
+    assert notes == all_notes(media)
 
 
 def test_pdf_deck_has_a_page_per_beat(deck, media: Path):
     pdf = deck("pdf").read_bytes()
-    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == len(all_captions(media))
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == len(all_notes(media))
 
 
 # -- clips and previews ----------------------------------------------------------

@@ -4,16 +4,18 @@ Its last frame is checked against the original in test_end_frames.py."""
 
 import av
 import pytest
-from conftest import render_tiny, srt_texts
-from manim_slides.config import PresentationConfig
+from conftest import cues_by_slide, render_tiny, slide_spans
 
 from optanim.lesson import params
 from optanim.lesson.catalog import BY_NAME
 from optanim.lesson.figures import SPECS
 from optanim.lesson.landscapes import grad_f
+from optanim.narration import captions
+from optanim.narration.script import estimate_seconds, scene_lines
 
 SPEC = SPECS["local_minimum"]
 BEATS = 5
+NAME = "local_minimum"
 
 
 def test_default_descents_end_in_the_two_minima():
@@ -46,13 +48,21 @@ def test_real_render_is_a_playable_mp4(rendered):
         seconds = float(container.duration / av.time_base)
     p = params.resolve("local_minimum")
     descents = 2 * p.steps * p.seconds_per_step
-    assert descents < seconds < descents + 15
+    # The timeline follows the words: at least every line's estimated speech,
+    # and at most that with every descent and the other animations on top.
+    speech = sum(
+        estimate_seconds(line.say, "en") for line in scene_lines(NAME, p, "en")
+    )
+    assert max(descents, speech) < seconds < speech + descents + 15
     assert abs(frames - seconds * 5) <= 1
 
 
-def test_real_render_leaves_one_slide_and_one_caption_per_beat(rendered):
+def test_real_render_leaves_one_slide_per_beat_and_its_captions_within_it(rendered):
     folder, videos = rendered
-    slides = PresentationConfig.from_file(folder / "slides" / "LocalMinimum.json")
-    assert len(slides.slides) == BEATS
-    assert all(slide.notes for slide in slides.slides)
-    assert srt_texts(videos / "LocalMinimum.srt") == [s.notes for s in slides.slides]
+    spans = slide_spans(folder / "slides" / "LocalMinimum.json")
+    assert len(spans) == BEATS
+    cues = captions.parse_srt((videos / "LocalMinimum.srt").read_text())
+    assert cues_by_slide(cues, spans) == [notes for _, _, notes in spans]
+    for start, _, _ in spans:  # each beat's words begin after a short lead-in
+        first = min(c.start for c in cues if c.start >= start)
+        assert start < first <= start + 0.4 + 1 / 5 + 0.001

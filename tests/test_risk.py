@@ -14,7 +14,7 @@ from optanim.render.slide import LessonSlide
 from scenes.risk import Risk
 
 SPEC = SPECS["risk"]
-BEATS = 7
+BEATS = 8
 
 
 def test_descent_on_g_lands_in_its_minimum():
@@ -49,13 +49,13 @@ def render(legend: str) -> tuple[np.ndarray, list[str]]:
     """The last frame at 1280×720 with ``legend``, and the captions of its beats."""
     captions = []
 
-    def beat(self, caption):
-        captions.append(caption)
-        LessonSlide.beat(self, caption)
+    def next_slide(self, *args, notes="", **kwargs):
+        captions.append(notes)
+        return LessonSlide.next_slide(self, *args, notes=notes, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("OPTANIM_RISK_LEGEND", legend)
-        mp.setattr(Risk, "beat", beat)
+        mp.setattr(Risk, "next_slide", next_slide)
         frame = last_frame(Risk, 1280, 720)
     return frame, captions
 
@@ -86,7 +86,7 @@ def test_captions_never_contradict_the_legend_on_screen(rendered):
         # training error's, which is the dashed curve.
         assert not any(solid in c for c in captions)
         assert any("dashed curve g is the empirical risk" in c for c in captions)
-    assert "calls test error" in rendered["original"][1][-1]  # points out the erratum
+    assert "test error" in rendered["original"][1][-1]  # points out the erratum
 
 
 def row_ends(img: np.ndarray, window: fm.Window) -> tuple[float, float]:

@@ -3,8 +3,7 @@
 import av
 import numpy as np
 import pytest
-from conftest import last_frame, render_tiny, srt_texts
-from manim_slides.config import PresentationConfig
+from conftest import cues_by_slide, last_frame, render_tiny, slide_spans
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from mpl_toolkits.mplot3d import proj3d
 
@@ -12,13 +11,16 @@ from optanim.lesson import params
 from optanim.lesson.camera3d import Camera3D, axes_frame, wireframe_lines
 from optanim.lesson.catalog import BY_NAME
 from optanim.lesson.figures import C0, SPECS
+from optanim.narration import captions
+from optanim.narration.script import estimate_seconds, scene_lines
 from optanim.qa import framematch as fm
 from optanim.qa.original import draw_original
 from scenes.saddle_3d import Saddle3D
 
 SPEC = SPECS["saddle_3d"]
 VIEW = SPEC.view3d
-BEATS = 6
+BEATS = 7
+NAME = "saddle_3d"
 # matplotlib's default view, the scene's two side views, and a few odd ones.
 VIEWS = [(30, -60), (15, -85), (15, -5), (45, 30), (-20, 150), (60, 200)]
 
@@ -186,12 +188,21 @@ def test_real_render_is_a_playable_mp4(rendered):
     p = params.resolve("saddle_3d")
     paths = p.paths
     descents = (len(paths["stall"]) + len(paths["escape"]) - 2) * p.seconds_per_step
-    assert descents < seconds < descents + 20
+    # The timeline follows the words: at least every line's estimated speech,
+    # and at most that with every descent and the other animations on top.
+    speech = sum(
+        estimate_seconds(line.say, "en") for line in scene_lines(NAME, p, "en")
+    )
+    assert max(descents, speech) < seconds < speech + descents + 25
     assert abs(frames - seconds * 5) <= 1
 
 
-def test_real_render_leaves_one_slide_and_one_caption_per_beat(rendered):
+def test_real_render_leaves_one_slide_per_beat_and_its_captions_within_it(rendered):
     folder, videos = rendered
-    slides = PresentationConfig.from_file(folder / "slides" / "Saddle3D.json")
-    assert len(slides.slides) == BEATS
-    assert srt_texts(videos / "Saddle3D.srt") == [s.notes for s in slides.slides]
+    spans = slide_spans(folder / "slides" / "Saddle3D.json")
+    assert len(spans) == BEATS
+    cues = captions.parse_srt((videos / "Saddle3D.srt").read_text())
+    assert cues_by_slide(cues, spans) == [notes for _, _, notes in spans]
+    for start, _, _ in spans:  # each beat's words begin after a short lead-in
+        first = min(c.start for c in cues if c.start >= start)
+        assert start < first <= start + 0.4 + 1 / 5 + 0.001

@@ -26,10 +26,14 @@ from optanim.lesson import params as scene_params
 from optanim.lesson import settings
 from optanim.lesson.catalog import BY_NAME, SCENES, SCENES_DIR, TITLE_CARD, SceneEntry
 from optanim.lesson.params import SceneParams
+from optanim.narration.script import Narration, scene_lines
+from optanim.narration.script import resolve as resolve_narration
+from optanim.narration.words import Line
 
 PACKAGE = Path(__file__).resolve().parents[1]
-# The code that shapes frames: changing any file in these folders re-renders.
-FRAME_CODE = (PACKAGE / "lesson", PACKAGE / "render", SCENES_DIR)
+# The code that shapes frames, and the words that time them: changing any file
+# in these folders renders again.
+FRAME_CODE = (PACKAGE / "lesson", PACKAGE / "narration", PACKAGE / "render", SCENES_DIR)
 
 QUALITIES = {  # name: (manim flag, folder manim writes to, pixel width)
     "low": ("l", "480p15", 854),
@@ -41,17 +45,21 @@ QUALITIES = {  # name: (manim flag, folder manim writes to, pixel width)
 
 @dataclass(frozen=True)
 class SceneSource:
-    """A lesson scene, with its parameters resolved once."""
+    """A lesson scene, with its parameters resolved once, and its narration."""
 
     entry: SceneEntry
     params: SceneParams
+    narration: Narration
 
     @property
     def name(self) -> str:
         return self.entry.name
 
     def state(self) -> dict:
-        return dataclasses.asdict(self.params)
+        return dataclasses.asdict(self.params) | {"narration": self.narration.key()}
+
+    def lines(self) -> list[Line]:
+        return scene_lines(self.name, self.params, self.narration.lang)
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,11 @@ class Job:
             env[settings.THEME] = self.source.theme
         if params_file is not None:
             env[settings.PARAMS] = str(params_file.absolute())
+        if isinstance(self.source, SceneSource):
+            narration = self.source.narration
+            env[settings.VOICE] = narration.voice.name
+            env[settings.LANG] = narration.lang
+            env[settings.SPEECH_DIR] = str(narration.cache_dir)
         # Absolute: manim-slides reads relative slide paths from the folder
         # above the .json, not from the one it wrote them in.
         env[settings.SLIDES_DIR] = str(self.slides_dir.absolute())
@@ -298,7 +311,10 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def scene_source(entry: SceneEntry, overrides: dict | None = None) -> SceneSource:
-    """``entry`` with its parameters resolved, the descents not yet run."""
+def scene_source(
+    entry: SceneEntry, overrides: dict | None = None, narration: Narration | None = None
+) -> SceneSource:
+    """``entry`` with its parameters resolved, the descents not yet run, and its
+    narration (by default, as the environment and config file say)."""
     params = scene_params.resolve(entry.name, overrides, dynamics=False)
-    return SceneSource(entry, params)
+    return SceneSource(entry, params, narration or resolve_narration())

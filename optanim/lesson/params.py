@@ -44,6 +44,7 @@ from optanim.lesson import settings
 from optanim.lesson.figures import SPECS
 
 THEME_NAMES = ("light", "dark")  # drawn by optanim.render.theme.THEMES
+GLOBAL_KEYS = ("theme", "voice", "lang")  # top-level keys of optanim.toml
 
 
 class ParamError(ValueError):
@@ -88,6 +89,11 @@ class SceneParams:
     def descents(self) -> dict[str, np.ndarray]:
         """Runs the scene's descents (see :attr:`paths`)."""
         raise NotImplementedError
+
+    def narration_values(self, beat: str) -> dict:
+        """The numbers the words of beat ``beat`` name (see
+        :mod:`optanim.narration.words`)."""
+        return {}
 
 
 def _domain(name: str) -> tuple[float, float]:
@@ -159,6 +165,10 @@ class RiskParams(SceneParams):
             "expected": _run(scene, ls.grad_f, empirical[-1], self, domain=domain),
         }
 
+    def narration_values(self, beat: str) -> dict:
+        x_g, x_f = self.paths["empirical"][-1], self.paths["expected"][-1]
+        return {"x_g": x_g, "slope": ls.grad_f(x_g), "x_f": x_f, "gap": x_f - x_g}
+
 
 @dataclass(frozen=True)
 class SaddlePointParams(SceneParams):
@@ -206,6 +216,9 @@ class SaddlePointParams(SceneParams):
                 raise ParamError(f"{err} (the nudge; lower nudge_steps)") from None
         return paths
 
+    def narration_values(self, beat: str) -> dict:
+        return {"start": self.paths["stall"][0]}
+
 
 @dataclass(frozen=True)
 class VanishingGradientParams(SceneParams):
@@ -226,6 +239,14 @@ class VanishingGradientParams(SceneParams):
             "slope": _run(scene, ls.grad_tanh, self.slope_start, self, domain=domain),
             "tail": _run(scene, ls.grad_tanh, self.tail_start, self, domain=domain),
         }
+
+    def narration_values(self, beat: str) -> dict:
+        slope, tail = self.paths["slope"], self.paths["tail"]
+        if beat in ("slope", "tail"):
+            start = self.paths[beat][0]
+            return {"start": start, "grad": ls.grad_tanh(start)}
+        travelled = abs(slope[-1] - slope[0]) / abs(tail[-1] - tail[0])
+        return {"steps": len(tail) - 1, "ratio": travelled}
 
 
 ESCAPE_Y = 0.5  # how far off the x axis the escaping ball of saddle_3d must get
@@ -289,6 +310,15 @@ class Saddle3DParams(SceneParams):
                 scene, ls.grad_saddle, (self.start_x, 0.0), self, domain=domain
             ),
             "escape": _run(scene, ls.grad_saddle, start, escaping, domain=domain),
+        }
+
+    def narration_values(self, beat: str) -> dict:
+        y0 = self.paths["escape"][0][1]
+        positive = y0 > 0
+        return {
+            "offset": abs(y0),
+            "side": "positive" if positive else "negative",
+            "side_zh": "正" if positive else "负",
         }
 
 
@@ -417,11 +447,11 @@ def resolve(
     kinds = {name: type(getattr(defaults, name)) for name in fields}
     path, table = config_file(environ)
     where = f"config file {path}"
-    unknown = set(table) - set(DEFAULTS) - {"theme"}
+    unknown = set(table) - set(DEFAULTS) - set(GLOBAL_KEYS)
     if unknown:
         raise ParamError(
-            f"{where}: unknown key {sorted(unknown)[0]!r}; "
-            f"the tables are {', '.join(DEFAULTS)}, and 'theme'"
+            f"{where}: unknown key {sorted(unknown)[0]!r}; the tables are "
+            f"{', '.join(DEFAULTS)}, and the keys {', '.join(GLOBAL_KEYS)}"
         )
     values = {}
     if "theme" in table:

@@ -44,7 +44,7 @@ _ABSOLUTE_GATE = -70.0
 _RELATIVE_GATE = -10.0
 # True peak: oversample to at least 192 kHz, never by less than 4 (Annex 2).
 _TRUE_PEAK_RATE = 192_000
-_TRUE_PEAK_TAPS = 24  # filter half-length, in input samples
+_TRUE_PEAK_TAPS = 12  # filter half-length, in input samples
 _CHUNK = 1 << 16  # input samples per oversampling chunk, to bound memory
 # Limiter in normalize(): ceiling below the requested peak, attack and release.
 _LIMIT_MARGIN_DB = 0.3
@@ -351,23 +351,41 @@ def _peak_envelope(x: np.ndarray, rate: int) -> np.ndarray:
     return np.maximum(envelope, previous)
 
 
-def _limit(x: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
+def _limit(
+    x: np.ndarray, rate: int, ceiling: float, envelope: np.ndarray | None = None
+) -> np.ndarray:
     """Look-ahead peak limiter keeping the true-peak envelope under ``ceiling``.
 
     The gain each sample needs is held for the release time, min-filtered over
     the attack time ahead, and smoothed by a centred moving average of the same
     width, so the smoothed gain never exceeds what any sample needs.
+    ``envelope`` is :func:`_peak_envelope` of ``x``, if known.
     """
-    need = np.minimum(1.0, ceiling / np.maximum(_peak_envelope(x, rate), 1e-12))
-    if need.min() >= 1.0:
+    if envelope is None:
+        envelope = _peak_envelope(x, rate)
+    need = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
+    over = np.flatnonzero(need < 1.0)
+    if over.size == 0:
         return x
     attack = max(1, round(_LIMIT_ATTACK * rate))
     release = max(attack, round(_LIMIT_RELEASE * rate))
     # Window [n - release, n + attack] for sample n.
     size = release + attack + 1
-    held = minimum_filter1d(need, size, mode="nearest", origin=release - size // 2)
-    gain = uniform_filter1d(held, 2 * attack + 1, mode="nearest")
-    return x * np.minimum(gain, need)
+    gain = np.ones_like(need)
+    # Only around the samples over the ceiling does the gain drop below 1:
+    # filter those stretches, each with a margin wider than both filters.
+    margin = size + 2 * attack + 2
+    breaks = np.flatnonzero(np.diff(over) > 2 * margin)
+    for first, last in zip(
+        over[np.r_[0, breaks + 1]], over[np.r_[breaks, over.size - 1]], strict=True
+    ):
+        lo, hi = max(0, first - margin), min(need.size, last + margin + 1)
+        held = minimum_filter1d(
+            need[lo:hi], size, mode="nearest", origin=release - size // 2
+        )
+        smooth = uniform_filter1d(held, 2 * attack + 1, mode="nearest")
+        gain[lo:hi] = np.minimum(smooth, need[lo:hi])
+    return x * gain
 
 
 def normalize(
@@ -405,18 +423,27 @@ def normalize(
     if not math.isfinite(loudness):
         return x.astype(np.float32)
     ceiling = 10.0 ** ((peak - _LIMIT_MARGIN_DB) / 20.0)
+    # The true-peak envelope scales with the gain: oversample once.
+    envelope = _peak_envelope(x, rate)
     gain_db = lufs - loudness
-    best = None
+    best, tried = None, []
     for _ in range(8):
-        y = x * 10.0 ** (gain_db / 20.0)
-        if true_peak(y, rate) > peak:
-            y = _limit(y, rate, ceiling)
+        gain = 10.0 ** (gain_db / 20.0)
+        y = x * gain
+        if 20.0 * math.log10(max(gain * float(envelope.max()), 1e-12)) > peak:
+            y = _limit(y, rate, ceiling, envelope * gain)
         error = lufs - integrated_loudness(y, rate)
         if best is None or abs(error) < abs(best[0]):
             best = (error, y)
         if abs(error) <= 0.05:
             break
-        gain_db += error
+        tried.append((gain_db, error))
+        step = error
+        if len(tried) > 1:  # the limiter flattens the response: a secant step
+            (g0, e0), (g1, e1) = tried[-2:]
+            slope = (e0 - e1) / (g1 - g0) if g1 != g0 else 1.0
+            step = error / min(1.0, max(slope, 0.1))
+        gain_db += step
     y = best[1]
     over = true_peak(y, rate) - peak
     if over > 0:  # only if the limiter could not hold the ceiling

@@ -1,4 +1,4 @@
-"""Join rendered clips into one lecture video with chapters and subtitles.
+"""Join rendered clips into one narrated lecture with chapters and subtitles.
 
 The clips of a lecture (section cards and scenes) all come from manim at the
 same quality, so they share size, frame rate and encoder settings. They are
@@ -6,11 +6,14 @@ joined by stream copy with PyAV, without decoding or re-encoding a frame:
 the packets of each clip are shifted by the length of the clips before it.
 
 Each part with a title starts a chapter, which runs until the next titled
-part. The parts' subtitle files, which manim writes beside a clip when a
-scene calls ``add_subcaption``, are merged into one ``.srt`` beside the
-lecture. Only the video stream of each clip is copied.
+part. Each scene's ``.narration.json`` says when its lines are spoken: the
+lecture places the same speech on its own clock, in one AAC track at 48 kHz
+normalized to -16 LUFS with true peaks at most -1 dBTP, and times one subtitle
+cue per line from the speech (:func:`optanim.narration.captions.time_cues`).
+The cues go into the MP4 as a ``mov_text`` track tagged with the language, and
+beside it as ``.srt`` and ``.vtt``.
 
-Both files are written under temporary names in the output folder and moved
+Every file is written under a temporary name in the output folder and moved
 into place at the end, so an interrupted run leaves the previous lecture as
 it was.
 
@@ -19,26 +22,35 @@ Examples
 >>> from pathlib import Path
 >>> parts = [
 ...     Part(Path("cards/Intro.mp4"), title="Introduction"),
-...     Part(Path("videos/Intro.mp4"), srt=Path("videos/Intro.srt")),
+...     Part.from_clip(Path("videos/Intro.mp4")),
 ... ]
 >>> join_clips(parts, Path("build/lecture.mp4"))  # doctest: +SKIP
-PosixPath('build/lecture.mp4')
 """
 
 from __future__ import annotations
 
+import json
 import os
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 
-__all__ = ["Cue", "Part", "format_srt", "join_clips", "parse_srt"]
+from optanim.build.files import written_in_place
+from optanim.narration import audio, captions
+from optanim.narration.captions import Cue
+from optanim.outputs.mux import AudioTrack, SubtitleTrack, mux
 
-_TIME = re.compile(r"(\d+):(\d{2}):(\d{2})[,.](\d{3})")
+__all__ = ["Joined", "Part", "join_clips"]
+
 _CHAPTER_TIME_BASE = Fraction(1, 1000)
+AUDIO_RATE = 48_000
+LOUDNESS_LUFS, TRUE_PEAK_DBTP = -16.0, -1.0
+# AAC at 128 kb/s lifts true peaks by about 0.3 dB: limit a decibel below.
+PEAK_BEFORE_AAC = TRUE_PEAK_DBTP - 1.0
+ISO_639_2 = {"en": "eng", "zh": "chi"}  # the language tags of MP4 tracks
 
 
 @dataclass(frozen=True)
@@ -52,118 +64,45 @@ class Part:
     title : str or None
         Title of the chapter that starts with this clip, or None when the
         clip continues the chapter before it.
-    srt : Path or None
-        Subtitles of the clip, with times relative to its start.
+    narration : Path or None
+        What the clip says and when (``.narration.json``), relative to its start.
     """
 
     path: Path
     title: str | None = None
-    srt: Path | None = None
+    narration: Path | None = None
 
     @classmethod
     def from_clip(cls, path: Path, title: str | None = None) -> Part:
-        """Make a part whose subtitles, if any, lie beside the clip.
-
-        Parameters
-        ----------
-        path : Path
-            The MP4 clip; manim writes its subtitles as ``<stem>.srt``.
-        title : str or None
-            Title of the chapter that starts with this clip.
-
-        Returns
-        -------
-        Part
-            The part, with ``srt`` set when ``<stem>.srt`` exists.
+        """A part whose narration, if any, lies beside the clip.
 
         Examples
         --------
         >>> Part.from_clip(Path("missing.mp4"), "Intro")
-        Part(path=PosixPath('missing.mp4'), title='Intro', srt=None)
+        Part(path=PosixPath('missing.mp4'), title='Intro', narration=None)
         """
-        srt = path.with_suffix(".srt")
-        return cls(path, title, srt if srt.is_file() else None)
+        narration = path.with_name(path.stem + ".narration.json")
+        return cls(path, title, narration if narration.is_file() else None)
 
 
 @dataclass(frozen=True)
-class Cue:
-    """One subtitle: text shown from ``start_ms`` to ``end_ms``."""
+class Spoken:
+    """One line on the lecture's clock: its caption, span and speech file."""
 
-    start_ms: int
-    end_ms: int
-    text: str
-
-
-def _parse_time(text: str) -> int:
-    match = _TIME.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"not an SRT time: {text!r}")
-    hours, minutes, seconds, millis = (int(g) for g in match.groups())
-    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis
+    caption: str
+    start: float
+    end: float
+    speech: Path | None
 
 
-def _format_time(ms: int) -> str:
-    seconds, millis = divmod(ms, 1000)
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d},{millis:03d}"
+@dataclass(frozen=True)
+class Joined:
+    """What was joined: the lines spoken, their cues, and the audio's level."""
 
-
-def parse_srt(text: str) -> list[Cue]:
-    """Read the cues of an SRT file.
-
-    Parameters
-    ----------
-    text : str
-        Contents of the file. Cue numbers are ignored.
-
-    Returns
-    -------
-    list of Cue
-        The cues in file order.
-
-    Examples
-    --------
-    >>> parse_srt("1\\n00:00:01,500 --> 00:00:02,000\\nHello\\n")
-    [Cue(start_ms=1500, end_ms=2000, text='Hello')]
-    """
-    cues = []
-    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip())
-    for block in blocks:
-        lines = block.split("\n")
-        timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
-        if timing is None:
-            continue
-        start, end = lines[timing].split("-->")
-        body = "\n".join(lines[timing + 1 :]).strip()
-        cues.append(Cue(_parse_time(start), _parse_time(end), body))
-    return cues
-
-
-def format_srt(cues: list[Cue]) -> str:
-    """Write cues as SRT text, numbered from 1.
-
-    Parameters
-    ----------
-    cues : list of Cue
-        The cues, in the order they are shown.
-
-    Returns
-    -------
-    str
-        The SRT text.
-
-    Examples
-    --------
-    >>> print(format_srt([Cue(0, 1250, "Hi")]), end="")
-    1
-    00:00:00,000 --> 00:00:01,250
-    Hi
-    """
-    return "\n".join(
-        f"{n}\n{_format_time(c.start_ms)} --> {_format_time(c.end_ms)}\n{c.text}\n"
-        for n, c in enumerate(cues, start=1)
-    )
+    spoken: list[Spoken]
+    cues: list[Cue]
+    lufs: float
+    true_peak: float
 
 
 @dataclass(frozen=True)
@@ -252,21 +191,6 @@ def _chapters(parts: list[Part], starts: list[Fraction], end: Fraction) -> list:
     ]
 
 
-def _merged_cues(parts: list[Part], starts: list[Fraction], end: Fraction) -> list:
-    """The parts' cues on the lecture's clock, each kept within its own part."""
-    cues = []
-    stops = starts[1:] + [end]
-    for part, start, stop in zip(parts, starts, stops, strict=True):
-        if part.srt is None:
-            continue
-        offset, limit = round(start * 1000), round(stop * 1000)
-        for cue in parse_srt(part.srt.read_text(encoding="utf-8-sig")):
-            begin = cue.start_ms + offset
-            if begin < limit:
-                cues.append(Cue(begin, min(cue.end_ms + offset, limit), cue.text))
-    return cues
-
-
 def _write_video(
     clips: list[_Clip], starts: list[Fraction], chapters: list, path: Path
 ) -> None:
@@ -291,27 +215,62 @@ def _write_video(
                     output.mux(packet)
 
 
-def join_clips(parts: list[Part], out: Path) -> Path:
-    """Join clips into one MP4 with chapters, and merge their subtitles.
+def _spoken(parts: list[Part], starts: list[Fraction]) -> tuple[list[Spoken], str]:
+    """Every part's lines on the lecture's clock, and their language."""
+    spoken, langs = [], set()
+    for part, start in zip(parts, starts, strict=True):
+        if part.narration is None:
+            continue
+        record = json.loads(part.narration.read_text(encoding="utf-8"))
+        langs.add(record["lang"])
+        offset = float(start)
+        for line in record["lines"]:
+            speech = Path(line["speech"]) if line["speech"] else None
+            spoken.append(
+                Spoken(
+                    line["caption"],
+                    line["start"] + offset,
+                    line["end"] + offset,
+                    speech,
+                )
+            )
+    if len(langs) > 1:
+        raise ValueError(f"the clips are narrated in {' and '.join(sorted(langs))}")
+    return spoken, langs.pop() if langs else "en"
+
+
+def _narration_track(spoken: list[Spoken], seconds: float) -> np.ndarray:
+    """The lines' speech, placed on one track and normalized."""
+    segments = [
+        (line.start, audio.read(line.speech, AUDIO_RATE)[0])
+        for line in spoken
+        if line.speech is not None
+    ]
+    track = audio.place(segments, seconds, AUDIO_RATE)
+    return audio.normalize(track, AUDIO_RATE, LOUDNESS_LUFS, PEAK_BEFORE_AAC)
+
+
+def join_clips(parts: list[Part], out: Path) -> Joined:
+    """Join clips into one MP4 with chapters, narration and subtitles.
 
     Parameters
     ----------
     parts : list of Part
         The clips in playing order. Each part with a title starts a chapter.
     out : Path
-        The lecture to write. Its subtitles go to ``out.with_suffix(".srt")``
-        when any part has some; otherwise a stale ``.srt`` there is removed.
+        The lecture to write. When any part is narrated, its subtitles also go
+        beside it as ``.srt`` and ``.vtt``.
 
     Returns
     -------
-    Path
-        ``out``.
+    Joined
+        The lines, cues and the measured loudness of the narration.
 
     Raises
     ------
     ValueError
-        If there are no parts, or the clips differ in codec, pixel format,
-        size, frame rate or encoder settings.
+        If there are no parts, the clips differ in codec, pixel format, size,
+        frame rate or encoder settings, or a clip cannot be read.
     """
     if not parts:
         raise ValueError("no clips to join")
@@ -323,22 +282,36 @@ def join_clips(parts: list[Part], out: Path) -> Path:
         starts.append(starts[-1] + clip.end - clip.start)
     end = starts.pop()
     chapters = _chapters(parts, starts, end)
-    cues = _merged_cues(parts, starts, end)
+    spoken, lang = _spoken(parts, starts)
+    fps = float(clips[0].kind[4])
+    cues = captions.time_cues(
+        [(line.caption, line.start, line.end) for line in spoken], lang, fps
+    )
+    tracks, subtitles = [], []
+    if spoken:
+        samples = _narration_track(spoken, float(end))
+        tracks = [AudioTrack(samples, AUDIO_RATE, ISO_639_2[lang])]
+        subtitles = [SubtitleTrack(cues, ISO_639_2[lang])]
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    srt = out.with_suffix(".srt")
-    tmp_video = out.with_name(f".{out.name}.part")
-    tmp_srt = srt.with_name(f".{srt.name}.part")
+    video = out.with_name(f".{out.stem}.{os.getpid()}.video.mp4")
     try:
-        _write_video(clips, starts, chapters, tmp_video)
-        if cues:
-            tmp_srt.write_text(format_srt(cues), encoding="utf-8")
-        os.replace(tmp_video, out)
-        if cues:
-            os.replace(tmp_srt, srt)
-        else:
-            srt.unlink(missing_ok=True)
+        _write_video(clips, starts, chapters, video)
+        mux(video, out, tracks, subtitles)
     finally:
-        tmp_video.unlink(missing_ok=True)
-        tmp_srt.unlink(missing_ok=True)
-    return out
+        video.unlink(missing_ok=True)
+    for suffix, text in (
+        (".srt", captions.format_srt(cues)),
+        (".vtt", captions.format_vtt(cues)),
+    ):
+        path = out.with_suffix(suffix)
+        if not cues:
+            path.unlink(missing_ok=True)
+            continue
+        with written_in_place(path) as temp:
+            temp.write_text(text, encoding="utf-8")
+    level = (float("-inf"), float("-inf"))
+    if spoken:  # as a player hears it: decoded from the file
+        heard, rate = audio.read(out)
+        level = (audio.integrated_loudness(heard, rate), audio.true_peak(heard, rate))
+    return Joined(spoken, cues, *level)

@@ -1,6 +1,6 @@
 """The lecture: one video of every scene, between a title card and section cards.
 
-    optanim lecture -q high        media/lecture/high/lecture.mp4 (+ .srt)
+    optanim lecture -q high        media/lecture/high/lecture.mp4 (+ .srt, .vtt)
 
 The lecture is made of :class:`~optanim.build.jobs.Job` renders, so a clip
 renders once and serves every output at its quality: the lecture's scene clips
@@ -24,7 +24,8 @@ from optanim.build.jobs import CardSource, Job, stale_reason, stamp_for
 from optanim.build.request import Request, built_scenes
 from optanim.build.runner import say
 from optanim.lesson.catalog import SCENES
-from optanim.outputs.assemble import Part, join_clips
+from optanim.narration import captions
+from optanim.outputs.assemble import Joined, Part, join_clips
 
 TITLE = "Optimization and Deep Learning: the challenges"
 
@@ -52,30 +53,61 @@ def make_lecture(request: Request) -> None:
         pieces.append((job, Part.from_clip(job.output)))
     out = request.media / "lecture" / request.quality / "lecture.mp4"
     out.parent.mkdir(parents=True, exist_ok=True)
-    outcome = join_lecture(pieces, out)
+    outcome, joined = join_lecture(pieces, out)
     with av.open(str(out)) as container:
         seconds = container.duration / av.time_base
         chapters = len(container.chapters())
-    srt = out.with_suffix(".srt")
+        fps = float(container.streams.video[0].guessed_rate)
+    beside = [p.name for p in (out.with_suffix(".srt"), out.with_suffix(".vtt"))]
     say(
         f"lecture: {outcome}, {seconds:.1f} s, {chapters} chapter(s), "
         f"{out.stat().st_size / 1e6:.1f} MB -> {out}"
-        + (f" (+ {srt.name})" if srt.exists() else "")
+        + (f" (+ {', '.join(beside)})" if out.with_suffix(".srt").exists() else "")
         + f"; {time.monotonic() - started:.1f} s in all"
     )
+    if joined is not None and joined.spoken:
+        say(
+            f"narration: {len(joined.spoken)} lines, {joined.lufs:.1f} LUFS, "
+            f"true peak {joined.true_peak:.1f} dBTP"
+        )
+    report_captions(out, clips[0].source.narration.lang, fps)
 
 
-def join_lecture(pieces: list[tuple[Job, Part]], out: Path) -> str:
-    """Joins the parts into ``out``, unless it was joined from these very clips."""
+def join_lecture(
+    pieces: list[tuple[Job, Part]], out: Path
+) -> tuple[str, Joined | None]:
+    """Joins the parts into ``out``, unless it was joined from these very clips;
+    says which, and what was joined."""
+    joined = []
 
     def join() -> None:
         try:
-            join_clips([part for _, part in pieces], out)
-        except ValueError as err:
+            joined.append(join_clips([part for _, part in pieces], out))
+        except (ValueError, OSError) as err:
             raise CliError(f"cannot join the lecture: {err}") from None
 
     sources = [f"{job.stamp.read_text()} {part.title}" for job, part in pieces]
-    return build_once(out, sources, join)
+    also = [out.with_suffix(".srt"), out.with_suffix(".vtt")]
+    narrated = any(part.narration for _, part in pieces)
+    outcome = build_once(out, sources, join, also=also if narrated else ())
+    return outcome, joined[0] if joined else None
+
+
+def report_captions(video: Path, lang: str, fps: float) -> None:
+    """Checks the subtitle files beside ``video`` against the caption rules,
+    and says what it finds."""
+    for path in (video.with_suffix(".srt"), video.with_suffix(".vtt")):
+        if not path.exists():
+            continue
+        problems = captions.check_file(path, lang, fps)
+        if not problems:
+            parse = captions.parse_vtt if path.suffix == ".vtt" else captions.parse_srt
+            cues = parse(path.read_text(encoding="utf-8"))
+            say(f"captions: {path.name}: {len(cues)} cues, all within the rules")
+            continue
+        say(f"captions: {path.name}: {len(problems)} problem(s)")
+        for problem in problems[:10]:
+            say(f"  {problem}")
 
 
 def build_once(out: Path, sources: list[str], build, also=()) -> str:

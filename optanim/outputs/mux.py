@@ -27,7 +27,7 @@ from scipy.signal import resample_poly
 __all__ = ["AudioTrack", "SubtitleTrack", "mux"]
 
 AUDIO_RATE = 48_000
-AUDIO_BIT_RATE = 96_000  # mono speech
+AUDIO_BIT_RATE = 128_000  # mono; at 96 kb/s AAC lifted true peaks by 0.8 dB
 _MS = Fraction(1, 1000)
 
 # A minimal ASS header, as FFmpeg writes by default: the mov_text encoder takes

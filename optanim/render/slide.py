@@ -1,14 +1,14 @@
 """What every lesson scene shares: the figure, its theme, beats, balls and readouts.
 
 A :class:`LessonSlide` is a manim-slides ``Slide``, so the same file renders with
-``manim`` (a video with subtitles) and ``manim-slides`` (a deck). Each beat of the
-storyboard is one slide, and its caption is both a subtitle and a speaker note.
+``manim`` (a video with narration and subtitles) and ``manim-slides`` (a deck).
+Each beat of the storyboard is one slide and a run of spoken lines
+(:mod:`optanim.render.narrated`); its captions are subtitles and speaker notes.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -24,7 +24,6 @@ from manim import (
     VGroup,
     linear,
 )
-from manim.utils.file_ops import write_to_movie
 from manim_slides import Slide
 
 from optanim.lesson import figures, params, settings
@@ -34,6 +33,7 @@ from optanim.render.internals import (
     render_without_slides,
     writes_slides,
 )
+from optanim.render.narrated import Narrated, or_exit
 from optanim.render.theme import THEMES
 
 # A descent's ball is placed by a function of a path point, or on the curve of
@@ -47,7 +47,7 @@ def _typst_height(char: str) -> float:
     return MathTypst(char, font_size=48).height
 
 
-class LessonSlide(OneEncoder, Slide):
+class LessonSlide(OneEncoder, Narrated, Slide):
     """Base of the five scenes: set ``spec_name`` and write ``construct``."""
 
     spec_name: str
@@ -62,23 +62,21 @@ class LessonSlide(OneEncoder, Slide):
         super().__init__(*args, **kwargs)
 
     def render(self, *args, **kwargs):
-        if writes_slides():
-            return super().render(*args, **kwargs)
-        return render_without_slides(self, *args, **kwargs)
+        if not writes_slides():
+            return render_without_slides(self, *args, **kwargs)
+        result = super().render(*args, **kwargs)
+        self.write_narration(Path(self.renderer.file_writer.movie_file_path))
+        return result
 
     def setup(self) -> None:
         super().setup()
-        try:
-            self.params = params.for_render(self.spec_name)
-        except params.ParamError as err:  # plain manim: one line, as optanim says it
-            print(f"error: {err}", file=sys.stderr)
-            sys.exit(2)
+        self.params = or_exit(params.for_render, self.spec_name)
         self.theme = THEMES[self.params.theme]
         self.camera.background_color = ManimColor(self.theme.background)
         self.spec = self.figure_spec()
         self.layout = FigureLayout.fit(self.spec)
         self.view = self.figure_view()
-        self._caption: tuple[str, float] | None = None
+        self.setup_narration()
 
     def figure_spec(self) -> figures.FigureSpec:
         """The figure this scene ends on; a scene may adapt it to its parameters."""
@@ -87,28 +85,6 @@ class LessonSlide(OneEncoder, Slide):
     def figure_view(self):
         """The mobjects of the figure: a :class:`FigureView` for a 2D spec."""
         return FigureView(self.spec, self.theme, self.layout)
-
-    # -- storyboard ----------------------------------------------------------
-    def beat(self, caption: str) -> None:
-        """Starts a beat: a new slide whose notes and subtitle are ``caption``."""
-        if self._caption is not None:
-            self._close_caption()
-        self.next_slide(notes=caption)  # notes belong to the slide this opens
-        self._caption = (caption, self.time)
-
-    def finish(self, wait: float = 1.0) -> None:
-        """Holds the last frame, so that the video ends on the figure, and closes
-        the last caption."""
-        self.wait(wait)
-        self._close_caption()
-        self._caption = None
-
-    def _close_caption(self) -> None:
-        text, start = self._caption
-        if write_to_movie():  # subtitles go beside a video, and only there
-            self.add_subcaption(
-                text, duration=self.time - start, offset=start - self.time
-            )
 
     # -- objects -------------------------------------------------------------
     def math(self, typst: str, size_pt: float = figures.FONT_SIZE * 1.2) -> MathTypst:
@@ -133,6 +109,10 @@ class LessonSlide(OneEncoder, Slide):
 
     def readout(self, rows: Sequence[tuple[str, int]]) -> Readout:
         return Readout(self.layout, self.theme.ink, rows)
+
+    def descent_seconds(self, path: np.ndarray) -> float:
+        """How long :meth:`descend` takes to play ``path``."""
+        return (len(path) - 1) * self.params.seconds_per_step
 
     def descend(
         self,
@@ -173,7 +153,7 @@ class LessonSlide(OneEncoder, Slide):
                 shown[0] = t
                 readout.show(values(t, path[t]))
 
-        run_time = steps * self.params.seconds_per_step
+        run_time = self.descent_seconds(path)
         animations = [UpdateFromAlphaFunc(ball, move)]
         if readout is not None:
             # manim draws every frame what is animated and all it draws later:

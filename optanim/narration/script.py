@@ -1,0 +1,142 @@
+"""What a scene says, in which voice, and how long each line lasts.
+
+The narration's settings (voice, language, speech cache) are resolved like the
+scene parameters: defaults, then ``optanim.toml`` (``voice = "espeak"``,
+``lang = "en"``), then ``OPTANIM_VOICE`` / ``OPTANIM_LANG``, then the command
+line. ``optanim`` synthesizes every line before it renders (:func:`speak_all`);
+a render only reads the cache (:meth:`Narration.timed`), and where a line is
+not cached, as in a plain ``manim`` run that nobody prepared, it estimates the
+line's length and stays silent.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from optanim.lesson import params as scene_params
+from optanim.lesson import settings
+from optanim.narration import voices, words
+from optanim.narration.voices import Silent, Speech, SpeechCache, Voice
+from optanim.narration.words import Line
+
+DEFAULT_VOICES = {"en": "piper", "zh": "espeak"}  # piper has no Mandarin voice
+SPOKEN_WPM = 160  # the pace a line is estimated at when it was never spoken
+SPOKEN_CJK_PER_MINUTE = 220
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A line as it will be heard: its speech file (None: silent) and length."""
+
+    line: Line
+    path: Path | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Narration:
+    """A voice speaking one language, with its speech cache."""
+
+    voice: Voice
+    lang: str
+    cache_dir: Path
+
+    @property
+    def cache(self) -> SpeechCache:
+        return SpeechCache(self.cache_dir)
+
+    def key(self) -> list[str]:
+        """What changes how the narration sounds, for an output's cache key."""
+        return [self.voice.name, self.voice.key(), self.lang]
+
+    def timed(self, line: Line, cache: SpeechCache | None = None) -> Timed:
+        """``line`` from the cache, or estimated if it was never spoken."""
+        cache = cache or self.cache
+        text = line.caption if isinstance(self.voice, Silent) else line.say
+        path = cache.path(cache.key(self.voice, line.id, text, self.lang))
+        if isinstance(self.voice, Silent):
+            return Timed(line, None, voices.reading_seconds(line.caption, self.lang))
+        if path.is_file():
+            return Timed(line, path, voices._read_header(path).seconds)
+        return Timed(line, None, estimate_seconds(line.say, self.lang))
+
+
+def estimate_seconds(say: str, lang: str) -> float:
+    """How long ``say`` takes to speak at the narration's pace."""
+    if lang == "zh":
+        return len(say) / SPOKEN_CJK_PER_MINUTE * 60
+    return len(say.split()) / SPOKEN_WPM * 60
+
+
+def resolve(
+    environ=None,
+    voice: str | None = None,
+    lang: str | None = None,
+    media: Path | None = None,
+) -> Narration:
+    """The narration settings: ``voice`` and ``lang`` if given, else the
+    environment's, else the config file's, else the defaults."""
+    environ = os.environ if environ is None else environ
+    path, table = scene_params.config_file(environ)
+    where = f"config file {path}"
+
+    def setting(name: str, variable: str, given: str | None) -> str | None:
+        if given is not None:
+            return given
+        if variable in environ:
+            return environ[variable]
+        value = table.get(name)
+        if value is not None and not isinstance(value, str):
+            raise scene_params.ParamError(f"{where}: {name} must be a string")
+        return value
+
+    lang = setting("lang", settings.LANG, lang) or "en"
+    if lang not in words.LANGS:
+        raise scene_params.ParamError(
+            f"unknown language {lang!r}; choose one of {', '.join(words.LANGS)}"
+        )
+    spec = setting("voice", settings.VOICE, voice) or DEFAULT_VOICES[lang]
+    try:
+        chosen = voices.parse_voice(spec)
+        chosen.check_lang(lang)
+    except voices.VoiceError as err:
+        raise scene_params.ParamError(str(err)) from None
+    folder = environ.get(settings.SPEECH_DIR)
+    cache_dir = Path(folder) if folder else Path(media or "media") / "speech"
+    return Narration(chosen, lang, cache_dir.absolute())
+
+
+def scene_lines(scene: str, params, lang: str) -> list[Line]:
+    """Every line of ``scene``'s beats, their numbers filled from ``params``."""
+    said = words.load(lang)
+    return [
+        line
+        for beat_id in said.beat_ids(scene)
+        for line in said.beat(scene, beat_id, params.narration_values(beat_id)).lines
+    ]
+
+
+def speak_all(narration: Narration, lines: list[Line]) -> SpeechCache:
+    """Synthesizes every line not yet in the cache; returns the cache, which
+    counts what it synthesized and reused."""
+    cache = narration.cache
+    try:
+        voices.synthesize_all(
+            cache,
+            narration.voice,
+            [(line.id, line.say, line.caption) for line in lines],
+            narration.lang,
+        )
+    except voices.VoiceError as err:
+        raise scene_params.ParamError(str(err)) from None
+    return cache
+
+
+def recording_script(narration: Narration, lines: list[Line]) -> list[Timed]:
+    """Each line with the length to aim for when recording it."""
+    return [narration.timed(line) for line in lines]
+
+
+__all__ = ["Narration", "Speech", "Timed", "resolve", "scene_lines", "speak_all"]

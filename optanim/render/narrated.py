@@ -1,0 +1,185 @@
+"""Beats whose length follows their narration: a mixin for lesson slides.
+
+A beat is one slide of the deck and a run of spoken lines. ``beat(id)`` opens
+it and starts its first line after a short lead-in; ``say()`` starts the next
+line now, or as soon as the line before it has been said, so that a scene can
+put a sentence on the animation it names; ``say(ending_in=t)`` starts it so
+that it ends ``t`` seconds from now, as a moving ball comes to rest. A beat
+lasts the longer of its animations and its speech plus a tail: the next beat
+waits for it.
+
+Each line's caption becomes one subtitle cue, from when its speech starts to
+at most half a second after it ends (:func:`optanim.narration.captions.time_cues`).
+Beside the video the render writes ``.srt`` and ``.vtt`` files and a
+``.narration.json`` of when each line is spoken, which the lecture and the
+deck use to place the same speech.
+
+    with words from optanim/narration/words/<lang>.toml:
+
+    self.beat("left")                       # opens the slide, says line 1
+    self.play(FadeIn(ball), run_time=0.5)
+    self.say()                              # line 2, during the descent
+    self.say(ending_in=roll_time)           # line 3 ends as the ball stops
+    self.descend(ball, path, (f, grad_f))
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from manim import config
+
+from optanim.lesson import params
+from optanim.narration import captions, script, words
+from optanim.narration.script import Timed
+
+LEAD_IN = 0.4  # seconds of picture before a beat's first words
+GAP = 0.3  # between two lines of a beat
+TAIL = 0.6  # after a beat's last words, before the next slide
+
+
+@dataclass
+class _Beat:
+    id: str
+    start: float
+    unsaid: list[Timed]
+    said: list[tuple[Timed, float]] = field(default_factory=list)  # (line, start)
+
+    @property
+    def speech_end(self) -> float:
+        if not self.said:
+            return self.start
+        timed, start = self.said[-1]
+        return start + timed.seconds
+
+
+def or_exit(resolve, *args, **kwargs):
+    """``resolve(...)``, or one line on stderr and exit status 2 for a bad setting
+    (a plain ``manim`` run says it as ``optanim`` would)."""
+    try:
+        return resolve(*args, **kwargs)
+    except (params.ParamError, words.WordsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+class Narrated:
+    """Mixin for a manim-slides ``Slide`` whose beats are spoken.
+
+    Needs ``spec_name`` (the scene's name in the words files) and ``params``
+    (its :class:`~optanim.lesson.params.SceneParams`) before :meth:`beat`.
+    """
+
+    def setup_narration(self) -> None:
+        media = Path(config.media_dir)
+        self.narration = or_exit(script.resolve, media=media)
+        self.words = or_exit(words.load, self.narration.lang)
+        self._speech_cache = self.narration.cache
+        self._beat: _Beat | None = None
+        self._beats: list[_Beat] = []
+
+    # -- storyboard ----------------------------------------------------------
+    def beat(self, beat_id: str) -> None:
+        """Ends the beat before, opens a slide for ``beat_id`` and says its first
+        line after a short lead-in."""
+        self._end_beat()
+        values = self.params.narration_values(beat_id)
+        beat = or_exit(self.words.beat, self.spec_name, beat_id, values)
+        self.next_slide(notes=beat.caption)  # notes belong to the slide this opens
+        timed = [self.narration.timed(line, self._speech_cache) for line in beat.lines]
+        self._beat = _Beat(beat_id, self.time, timed)
+        self._beats.append(self._beat)
+        self.say()
+
+    def say(self, ending_in: float | None = None) -> float:
+        """Starts the beat's next line: now, or when the line before it has been
+        said. With ``ending_in``, no sooner than it takes to end that many
+        seconds from now. Returns how long the line lasts (0 when every line
+        of the beat has been said)."""
+        beat = self._beat
+        if not beat.unsaid:
+            return 0.0
+        timed = beat.unsaid.pop(0)
+        if beat.said:
+            # A cue must end two frames before the next: at very low frame
+            # rates, that needs a longer pause than GAP.
+            gap = max(GAP, 2.5 / config.frame_rate)
+            start = max(self.time, beat.speech_end + gap)
+        else:
+            start = self.time + LEAD_IN
+        if ending_in is not None:
+            start = max(start, self.time + ending_in - timed.seconds)
+        if timed.path is not None and config.movie_file_extension == ".mp4":
+            # manim muxes WebM sound as Vorbis, which PyAV's FFmpeg lacks, and a
+            # GIF has none: those clips are silent.
+            self.add_sound(str(timed.path), time_offset=start - self.time)
+        beat.said.append((timed, start))
+        return timed.seconds
+
+    def until_said(self) -> None:
+        """Holds the picture until every line started so far has been said."""
+        if self._beat is not None and self._beat.speech_end > self.time:
+            self.wait(self._beat.speech_end - self.time)
+
+    def finish(self, hold: float = 1.0) -> None:
+        """Ends the last beat and holds the last frame, so that the video ends
+        on the figure."""
+        self._end_beat()
+        self.wait(hold)
+        if not self.renderer.skip_animations:
+            self.add_captions()
+
+    def _end_beat(self) -> None:
+        beat = self._beat
+        if beat is None:
+            return
+        while beat.unsaid:
+            self.say()
+        remaining = beat.speech_end + TAIL - self.time
+        if remaining > 1e-6:
+            self.wait(remaining)
+        self._beat = None
+
+    # -- what was said, for the files beside the video ------------------------
+    def spoken(self) -> list[tuple[Timed, float]]:
+        """Every line said, with its start in scene time."""
+        return [pair for beat in self._beats for pair in beat.said]
+
+    def cues(self) -> list[captions.Cue]:
+        spoken = [
+            (timed.line.caption, start, start + timed.seconds)
+            for timed, start in self.spoken()
+        ]
+        return captions.time_cues(spoken, self.narration.lang, config.frame_rate)
+
+    def add_captions(self) -> None:
+        """Hands every cue to manim, which writes them as the video's ``.srt``."""
+        for cue in self.cues():
+            self.add_subcaption(
+                cue.text, duration=cue.end - cue.start, offset=cue.start - self.time
+            )
+
+    def write_narration(self, movie: Path) -> None:
+        """Writes ``.vtt`` and ``.narration.json`` beside ``movie``."""
+        cues = self.cues()
+        movie.with_suffix(".vtt").write_text(captions.format_vtt(cues), "utf-8")
+        record = {
+            "lang": self.narration.lang,
+            "voice": self.narration.voice.name,
+            "beats": [{"id": beat.id, "start": beat.start} for beat in self._beats],
+            "lines": [
+                {
+                    "id": timed.line.id,
+                    "caption": timed.line.caption,
+                    "start": start,
+                    "end": start + timed.seconds,
+                    "speech": str(timed.path) if timed.path else None,
+                }
+                for timed, start in self.spoken()
+            ],
+        }
+        path = movie.with_name(movie.stem + ".narration.json")
+        path.write_text(json.dumps(record, indent=1, ensure_ascii=False), "utf-8")
