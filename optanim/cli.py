@@ -199,8 +199,10 @@ def add_narration_options(p) -> None:
     )
     p.add_argument(
         "--lang",
-        choices=words.LANGS,
-        help="the narration's language (default: the config file's, else en)",
+        metavar="LANG",
+        help=f"the narration's language, {' or '.join(words.LANGS)}, or several, "
+        "as en,zh: one timeline, a narration track each (default: the config "
+        "file's, else en)",
     )
 
 

@@ -71,6 +71,8 @@ class Risk(LessonSlide):
         on_g = lambda t, x: (t, x, grad_g(x))  # noqa: E731
         readout.show(on_g(0, empirical[0]))
         self.play(FadeIn(trained), FadeIn(readout), run_time=0.5)
+        self.until_said()
+        self.say()
         self.say(ending_in=self.descent_seconds(empirical))
         self.descend(trained, empirical, (g, grad_g), readout, on_g)
 

@@ -26,7 +26,7 @@ from optanim.lesson import params as scene_params
 from optanim.lesson import settings
 from optanim.lesson.catalog import BY_NAME, SCENES, SCENES_DIR, TITLE_CARD, SceneEntry
 from optanim.lesson.params import SceneParams
-from optanim.narration.script import Narration, scene_lines
+from optanim.narration.script import Narration, describe, scene_lines
 from optanim.narration.script import resolve as resolve_narration
 from optanim.narration.words import Line
 
@@ -45,21 +45,27 @@ QUALITIES = {  # name: (manim flag, folder manim writes to, pixel width)
 
 @dataclass(frozen=True)
 class SceneSource:
-    """A lesson scene, with its parameters resolved once, and its narration."""
+    """A lesson scene, with its parameters resolved once, and its narration in
+    one or more languages (the first is the one its video carries)."""
 
     entry: SceneEntry
     params: SceneParams
-    narration: Narration
+    narrations: tuple[Narration, ...]
 
     @property
     def name(self) -> str:
         return self.entry.name
 
-    def state(self) -> dict:
-        return dataclasses.asdict(self.params) | {"narration": self.narration.key()}
+    @property
+    def langs(self) -> tuple[str, ...]:
+        return tuple(n.lang for n in self.narrations)
 
-    def lines(self) -> list[Line]:
-        return scene_lines(self.name, self.params, self.narration.lang)
+    def state(self) -> dict:
+        spoken = [n.key() for n in self.narrations]
+        return dataclasses.asdict(self.params) | {"narration": spoken}
+
+    def lines(self, narration: Narration) -> list[Line]:
+        return scene_lines(self.name, self.params, narration.lang)
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,9 @@ class Job:
         if self.still:
             return f"_{self.quality}"
         variant = "" if self.format == "mp4" else f"_{self.format}"
+        langs = self.source.langs if isinstance(self.source, SceneSource) else ()
+        if langs and langs != ("en",):  # narrated in other words, timed otherwise
+            variant += "_" + "-".join(langs)
         return variant + ("_alpha" if self.transparent else "")
 
     def env(self, params_file: Path | None = None) -> dict[str, str]:
@@ -163,10 +172,9 @@ class Job:
         if params_file is not None:
             env[settings.PARAMS] = str(params_file.absolute())
         if isinstance(self.source, SceneSource):
-            narration = self.source.narration
-            env[settings.VOICE] = narration.voice.name
-            env[settings.LANG] = narration.lang
-            env[settings.SPEECH_DIR] = str(narration.cache_dir)
+            narrations = self.source.narrations
+            env[settings.VOICE], env[settings.LANG] = describe(narrations)
+            env[settings.SPEECH_DIR] = str(narrations[0].cache_dir)
         # Absolute: manim-slides reads relative slide paths from the folder
         # above the .json, not from the one it wrote them in.
         env[settings.SLIDES_DIR] = str(self.slides_dir.absolute())
@@ -312,9 +320,11 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
 
 
 def scene_source(
-    entry: SceneEntry, overrides: dict | None = None, narration: Narration | None = None
+    entry: SceneEntry,
+    overrides: dict | None = None,
+    narrations: tuple[Narration, ...] | None = None,
 ) -> SceneSource:
     """``entry`` with its parameters resolved, the descents not yet run, and its
-    narration (by default, as the environment and config file say)."""
+    narrations (by default, as the environment and config file say)."""
     params = scene_params.resolve(entry.name, overrides, dynamics=False)
-    return SceneSource(entry, params, narration or resolve_narration())
+    return SceneSource(entry, params, narrations or resolve_narration())

@@ -97,17 +97,21 @@ def _resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
     return y[:n]
 
 
-def read(path: str | os.PathLike, rate: int | None = None) -> tuple[np.ndarray, int]:
+def read(
+    path: str | os.PathLike, rate: int | None = None, track: int = 0
+) -> tuple[np.ndarray, int]:
     """Decode an audio file to mono samples.
 
     Parameters
     ----------
     path : str or os.PathLike
         Any file PyAV can decode with an audio stream: WAV, FLAC, MP3, M4A/AAC,
-        or a video with a soundtrack (its first audio stream is used).
+        or a video with a soundtrack.
     rate : int, optional
         Resample to this rate in Hz. The length becomes
         ``round(n * rate / source_rate)`` samples, so the duration is kept.
+    track : int, default 0
+        Which of the file's audio streams to decode.
 
     Returns
     -------
@@ -128,9 +132,9 @@ def read(path: str | os.PathLike, rate: int | None = None) -> tuple[np.ndarray, 
     start = end = None  # seconds: first decoded sample, end of the last packet
     try:
         with av.open(os.fspath(path)) as container:
-            if not container.streams.audio:
-                raise _error(path, "no audio stream")
-            stream = container.streams.audio[0]
+            if len(container.streams.audio) <= track:
+                raise _error(path, f"no audio stream {track}")
+            stream = container.streams.audio[track]
             for packet in container.demux(stream):
                 if packet.pts is not None and packet.duration and packet.time_base:
                     stop = float((packet.pts + packet.duration) * packet.time_base)

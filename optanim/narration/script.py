@@ -75,9 +75,14 @@ def resolve(
     voice: str | None = None,
     lang: str | None = None,
     media: Path | None = None,
-) -> Narration:
+) -> tuple[Narration, ...]:
     """The narration settings: ``voice`` and ``lang`` if given, else the
-    environment's, else the config file's, else the defaults."""
+    environment's, else the config file's, else the defaults.
+
+    ``lang`` may name several languages, ``en,zh``: one timeline serves them
+    all, and the first is the one a scene's video carries. ``voice`` is then
+    one voice for every language, or one per language (``piper,espeak``).
+    """
     environ = os.environ if environ is None else environ
     path, table = scene_params.config_file(environ)
     where = f"config file {path}"
@@ -92,20 +97,49 @@ def resolve(
             raise scene_params.ParamError(f"{where}: {name} must be a string")
         return value
 
-    lang = setting("lang", settings.LANG, lang) or "en"
-    if lang not in words.LANGS:
+    langs = [
+        code.strip()
+        for code in (setting("lang", settings.LANG, lang) or "en").split(",")
+    ]
+    for code in langs:
+        if code not in words.LANGS:
+            raise scene_params.ParamError(
+                f"unknown language {code!r}; choose one of {', '.join(words.LANGS)}"
+            )
+    if len(set(langs)) != len(langs):
+        raise scene_params.ParamError(f"a language is named twice: {','.join(langs)}")
+    specs = setting("voice", settings.VOICE, voice)
+    specs = [s.strip() for s in specs.split(",")] if specs else []
+    if len(specs) == 1:
+        specs *= len(langs)
+    if specs and len(specs) != len(langs):
         raise scene_params.ParamError(
-            f"unknown language {lang!r}; choose one of {', '.join(words.LANGS)}"
+            f"{len(specs)} voices for {len(langs)} languages: give one voice, "
+            "or one per language"
         )
-    spec = setting("voice", settings.VOICE, voice) or DEFAULT_VOICES[lang]
-    try:
-        chosen = voices.parse_voice(spec)
-        chosen.check_lang(lang)
-    except voices.VoiceError as err:
-        raise scene_params.ParamError(str(err)) from None
     folder = environ.get(settings.SPEECH_DIR)
-    cache_dir = Path(folder) if folder else Path(media or "media") / "speech"
-    return Narration(chosen, lang, cache_dir.absolute())
+    cache_dir = (
+        Path(folder) if folder else Path(media or "media") / "speech"
+    ).absolute()
+    narrations = []
+    for code, spec in zip(
+        langs, specs or [DEFAULT_VOICES[c] for c in langs], strict=True
+    ):
+        try:
+            chosen = voices.parse_voice(spec)
+            chosen.check_lang(code)
+        except voices.VoiceError as err:
+            raise scene_params.ParamError(str(err)) from None
+        narrations.append(Narration(chosen, code, cache_dir))
+    return tuple(narrations)
+
+
+def describe(narrations: tuple[Narration, ...]) -> tuple[str, str]:
+    """The ``OPTANIM_VOICE`` and ``OPTANIM_LANG`` values that resolve to these."""
+    return (
+        ",".join(n.voice.name for n in narrations),
+        ",".join(n.lang for n in narrations),
+    )
 
 
 def scene_lines(scene: str, params, lang: str) -> list[Line]:

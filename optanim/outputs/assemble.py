@@ -215,28 +215,29 @@ def _write_video(
                     output.mux(packet)
 
 
-def _spoken(parts: list[Part], starts: list[Fraction]) -> tuple[list[Spoken], str]:
-    """Every part's lines on the lecture's clock, and their language."""
-    spoken, langs = [], set()
+def _spoken(parts: list[Part], starts: list[Fraction]) -> dict[str, list[Spoken]]:
+    """Every part's lines on the lecture's clock, by language, in the order the
+    clips give the languages (the first is the lecture's default)."""
+    spoken: dict[str, list[Spoken]] = {}
     for part, start in zip(parts, starts, strict=True):
         if part.narration is None:
             continue
         record = json.loads(part.narration.read_text(encoding="utf-8"))
-        langs.add(record["lang"])
-        offset = float(start)
-        for line in record["lines"]:
-            speech = Path(line["speech"]) if line["speech"] else None
-            spoken.append(
-                Spoken(
-                    line["caption"],
-                    line["start"] + offset,
-                    line["end"] + offset,
-                    speech,
-                )
+        langs = [track["lang"] for track in record["tracks"]]
+        if spoken and langs != list(spoken):
+            raise ValueError(
+                f"{part.path.name} is narrated in {','.join(langs)}, "
+                f"the clips before it in {','.join(spoken)}"
             )
-    if len(langs) > 1:
-        raise ValueError(f"the clips are narrated in {' and '.join(sorted(langs))}")
-    return spoken, langs.pop() if langs else "en"
+        offset = float(start)
+        for track in record["tracks"]:
+            for line in track["lines"]:
+                speech = Path(line["speech"]) if line["speech"] else None
+                begin, stop = line["start"] + offset, line["end"] + offset
+                spoken.setdefault(track["lang"], []).append(
+                    Spoken(line["caption"], begin, stop, speech)
+                )
+    return spoken
 
 
 def _narration_track(spoken: list[Spoken], seconds: float) -> np.ndarray:
@@ -250,7 +251,13 @@ def _narration_track(spoken: list[Spoken], seconds: float) -> np.ndarray:
     return audio.normalize(track, AUDIO_RATE, LOUDNESS_LUFS, PEAK_BEFORE_AAC)
 
 
-def join_clips(parts: list[Part], out: Path) -> Joined:
+def captions_path(out: Path, lang: str, first: bool, suffix: str) -> Path:
+    """Where the captions of ``lang`` go beside ``out``: ``.srt`` and ``.vtt``
+    for the first language, ``.<lang>.srt`` and ``.<lang>.vtt`` for others."""
+    return out.with_name(out.stem + ("" if first else f".{lang}") + suffix)
+
+
+def join_clips(parts: list[Part], out: Path) -> dict[str, Joined]:
     """Join clips into one MP4 with chapters, narration and subtitles.
 
     Parameters
@@ -258,19 +265,21 @@ def join_clips(parts: list[Part], out: Path) -> Joined:
     parts : list of Part
         The clips in playing order. Each part with a title starts a chapter.
     out : Path
-        The lecture to write. When any part is narrated, its subtitles also go
-        beside it as ``.srt`` and ``.vtt``.
+        The lecture to write. Each language it is narrated in gets an audio
+        and a subtitle track, tagged with the language, the first of them the
+        default, and its captions beside it (see :func:`captions_path`).
 
     Returns
     -------
-    Joined
-        The lines, cues and the measured loudness of the narration.
+    dict
+        Language to :class:`Joined`: the lines, cues and the loudness of the
+        narration as decoded from ``out``.
 
     Raises
     ------
     ValueError
         If there are no parts, the clips differ in codec, pixel format, size,
-        frame rate or encoder settings, or a clip cannot be read.
+        frame rate, encoder settings or languages, or a clip cannot be read.
     """
     if not parts:
         raise ValueError("no clips to join")
@@ -282,16 +291,19 @@ def join_clips(parts: list[Part], out: Path) -> Joined:
         starts.append(starts[-1] + clip.end - clip.start)
     end = starts.pop()
     chapters = _chapters(parts, starts, end)
-    spoken, lang = _spoken(parts, starts)
     fps = float(clips[0].kind[4])
-    cues = captions.time_cues(
-        [(line.caption, line.start, line.end) for line in spoken], lang, fps
-    )
-    tracks, subtitles = [], []
-    if spoken:
-        samples = _narration_track(spoken, float(end))
-        tracks = [AudioTrack(samples, AUDIO_RATE, ISO_639_2[lang])]
-        subtitles = [SubtitleTrack(cues, ISO_639_2[lang])]
+    spoken = _spoken(parts, starts)
+    cues = {
+        lang: captions.time_cues(
+            [(line.caption, line.start, line.end) for line in lines], lang, fps
+        )
+        for lang, lines in spoken.items()
+    }
+    tracks = [
+        AudioTrack(_narration_track(lines, float(end)), AUDIO_RATE, ISO_639_2[lang])
+        for lang, lines in spoken.items()
+    ]
+    subtitles = [SubtitleTrack(cues[lang], ISO_639_2[lang]) for lang in spoken]
 
     out.parent.mkdir(parents=True, exist_ok=True)
     video = out.with_name(f".{out.stem}.{os.getpid()}.video.mp4")
@@ -300,18 +312,24 @@ def join_clips(parts: list[Part], out: Path) -> Joined:
         mux(video, out, tracks, subtitles)
     finally:
         video.unlink(missing_ok=True)
-    for suffix, text in (
-        (".srt", captions.format_srt(cues)),
-        (".vtt", captions.format_vtt(cues)),
-    ):
-        path = out.with_suffix(suffix)
-        if not cues:
-            path.unlink(missing_ok=True)
-            continue
-        with written_in_place(path) as temp:
-            temp.write_text(text, encoding="utf-8")
-    level = (float("-inf"), float("-inf"))
-    if spoken:  # as a player hears it: decoded from the file
-        heard, rate = audio.read(out)
-        level = (audio.integrated_loudness(heard, rate), audio.true_peak(heard, rate))
-    return Joined(spoken, cues, *level)
+    for suffix in (".srt", ".vtt"):  # no stale captions of an earlier lecture
+        for stale in out.parent.glob(f"{out.stem}*{suffix}"):
+            if stale.name[len(out.stem)] in ".":
+                stale.unlink()
+    for n, (lang, lang_cues) in enumerate(cues.items()):
+        for suffix, text in (
+            (".srt", captions.format_srt(lang_cues)),
+            (".vtt", captions.format_vtt(lang_cues)),
+        ):
+            with written_in_place(captions_path(out, lang, n == 0, suffix)) as temp:
+                temp.write_text(text, encoding="utf-8")
+    joined = {}
+    for n, lang in enumerate(spoken):  # as a player hears it: decoded from the file
+        heard, rate = audio.read(out, track=n)
+        joined[lang] = Joined(
+            spoken[lang],
+            cues[lang],
+            audio.integrated_loudness(heard, rate),
+            audio.true_peak(heard, rate),
+        )
+    return joined

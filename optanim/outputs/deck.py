@@ -40,7 +40,8 @@ from pathlib import Path
 from optanim.build.files import CliError
 from optanim.build.request import Request, built_scenes
 from optanim.build.runner import say
-from optanim.outputs.lecture import TITLE, build_once
+from optanim.narration import words
+from optanim.outputs.lecture import build_once, lecture_file
 
 __all__ = ["FORMATS", "REVEAL_DIR", "build_deck", "make_slides"]
 
@@ -179,12 +180,16 @@ def make_slides(request: Request, to: str) -> None:
         if not (job.slides_dir / f"{job.scene.cls}.json").exists():
             job.stamp.unlink(missing_ok=True)
     request.run(jobs)
-    out = request.media / "slides" / f"lecture.{to}"
+    langs = jobs[0].source.langs
+    said = words.load(langs[0])
+    title = f"{said.lecture['title']}: {said.lecture['subtitle']}"
+    stem = lecture_file(request.media, request.quality, langs).stem
+    out = request.media / "slides" / f"{stem}.{to}"
     names = [job.scene.cls for job in jobs]
 
     def build() -> None:
         try:
-            build_deck(names, jobs[0].slides_dir, out, to, title=TITLE)
+            build_deck(names, jobs[0].slides_dir, out, to, title=title)
         except (RuntimeError, FileNotFoundError) as err:
             log = request.media / "logs" / "deck.log"
             log.parent.mkdir(parents=True, exist_ok=True)
@@ -193,7 +198,7 @@ def make_slides(request: Request, to: str) -> None:
             raise CliError(f"{first}; see {log}") from None
 
     deck_source = Path(__file__).read_text()
-    sources = [job.stamp.read_text() for job in jobs] + [TITLE, deck_source]
+    sources = [job.stamp.read_text() for job in jobs] + [title, deck_source]
     assets = [out.with_name(f"{out.stem}_assets")] if to == "html" else []
     outcome = build_once(out, sources, build, also=assets)
     slides = sum(

@@ -22,7 +22,11 @@ from optanim.narration.words import load
 
 def write_script(request: Request) -> None:
     """Writes the script as Markdown and CSV under ``media/script``."""
-    narration = request.narration()
+    for narration in request.narrations():
+        _write_script(request, narration)
+
+
+def _write_script(request: Request, narration) -> None:
     words = load(narration.lang)
     folder = request.media / "script"
     folder.mkdir(parents=True, exist_ok=True)
@@ -34,10 +38,10 @@ def write_script(request: Request) -> None:
         "`--voice recorded:DIR`.\n"
     )
     for entry in pick_scenes([]):
-        source = scene_source(entry, narration=narration)
+        source = scene_source(entry, narrations=(narration,))
         markdown.append(f"\n## {words.title(entry.name)}\n")
         markdown.append("| id | say | caption | aim for |\n|---|---|---|---|")
-        for timed in recording_script(narration, source.lines()):
+        for timed in recording_script(narration, source.lines(narration)):
             line = timed.line
             rows.append([line.id, line.say, line.caption, f"{timed.seconds:.1f}"])
             shown = "" if line.caption == line.say else line.caption

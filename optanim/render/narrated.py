@@ -14,6 +14,11 @@ Beside the video the render writes ``.srt`` and ``.vtt`` files and a
 ``.narration.json`` of when each line is spoken, which the lecture and the
 deck use to place the same speech.
 
+Narrated in several languages (``OPTANIM_LANG=en,zh``), a beat's k-th lines
+start together and last as long as the longest of them: one timeline serves
+every language. The video carries the first language's speech; the others'
+captions go beside it as ``<name>.<lang>.srt`` and ``.vtt``.
+
     with words from optanim/narration/words/<lang>.toml:
 
     self.beat("left")                       # opens the slide, says line 1
@@ -41,19 +46,26 @@ GAP = 0.3  # between two lines of a beat
 TAIL = 0.6  # after a beat's last words, before the next slide
 
 
+Slot = tuple[Timed, ...]  # one line in every language, said together
+
+
+def _seconds(slot: Slot) -> float:
+    return max(timed.seconds for timed in slot)
+
+
 @dataclass
 class _Beat:
     id: str
     start: float
-    unsaid: list[Timed]
-    said: list[tuple[Timed, float]] = field(default_factory=list)  # (line, start)
+    unsaid: list[Slot]
+    said: list[tuple[Slot, float]] = field(default_factory=list)  # (lines, start)
 
     @property
     def speech_end(self) -> float:
         if not self.said:
             return self.start
-        timed, start = self.said[-1]
-        return start + timed.seconds
+        slot, start = self.said[-1]
+        return start + _seconds(slot)
 
 
 def or_exit(resolve, *args, **kwargs):
@@ -66,6 +78,15 @@ def or_exit(resolve, *args, **kwargs):
         sys.exit(2)
 
 
+def _mismatch(scene, beat_id, narrations, timed):
+    counts = ", ".join(
+        f"{n.lang} {len(lines)}" for n, lines in zip(narrations, timed, strict=True)
+    )
+    raise words.WordsError(
+        f"{scene}.{beat_id} has a different number of lines per language ({counts})"
+    )
+
+
 class Narrated:
     """Mixin for a manim-slides ``Slide`` whose beats are spoken.
 
@@ -75,9 +96,9 @@ class Narrated:
 
     def setup_narration(self) -> None:
         media = Path(config.media_dir)
-        self.narration = or_exit(script.resolve, media=media)
-        self.words = or_exit(words.load, self.narration.lang)
-        self._speech_cache = self.narration.cache
+        self.narrations = or_exit(script.resolve, media=media)
+        self.words = [or_exit(words.load, n.lang) for n in self.narrations]
+        self._speech_cache = self.narrations[0].cache
         self._beat: _Beat | None = None
         self._beats: list[_Beat] = []
 
@@ -87,10 +108,17 @@ class Narrated:
         line after a short lead-in."""
         self._end_beat()
         values = self.params.narration_values(beat_id)
-        beat = or_exit(self.words.beat, self.spec_name, beat_id, values)
-        self.next_slide(notes=beat.caption)  # notes belong to the slide this opens
-        timed = [self.narration.timed(line, self._speech_cache) for line in beat.lines]
-        self._beat = _Beat(beat_id, self.time, timed)
+        beats = [
+            or_exit(said.beat, self.spec_name, beat_id, values) for said in self.words
+        ]
+        self.next_slide(notes=beats[0].caption)  # notes belong to the slide this opens
+        timed = [
+            [narration.timed(line, self._speech_cache) for line in beat.lines]
+            for narration, beat in zip(self.narrations, beats, strict=True)
+        ]
+        if len({len(lines) for lines in timed}) > 1:
+            or_exit(_mismatch, self.spec_name, beat_id, self.narrations, timed)
+        self._beat = _Beat(beat_id, self.time, list(zip(*timed, strict=True)))
         self._beats.append(self._beat)
         self.say()
 
@@ -102,7 +130,8 @@ class Narrated:
         beat = self._beat
         if not beat.unsaid:
             return 0.0
-        timed = beat.unsaid.pop(0)
+        slot = beat.unsaid.pop(0)
+        seconds = _seconds(slot)
         if beat.said:
             # A cue must end two frames before the next: at very low frame
             # rates, that needs a longer pause than GAP.
@@ -111,13 +140,14 @@ class Narrated:
         else:
             start = self.time + LEAD_IN
         if ending_in is not None:
-            start = max(start, self.time + ending_in - timed.seconds)
-        if timed.path is not None and config.movie_file_extension == ".mp4":
+            start = max(start, self.time + ending_in - seconds)
+        heard = slot[0].path  # the video carries the first language
+        if heard is not None and config.movie_file_extension == ".mp4":
             # manim muxes WebM sound as Vorbis, which PyAV's FFmpeg lacks, and a
             # GIF has none: those clips are silent.
-            self.add_sound(str(timed.path), time_offset=start - self.time)
-        beat.said.append((timed, start))
-        return timed.seconds
+            self.add_sound(str(heard), time_offset=start - self.time)
+        beat.said.append((slot, start))
+        return seconds
 
     def until_said(self) -> None:
         """Holds the picture until every line started so far has been said."""
@@ -144,16 +174,19 @@ class Narrated:
         self._beat = None
 
     # -- what was said, for the files beside the video ------------------------
-    def spoken(self) -> list[tuple[Timed, float]]:
-        """Every line said, with its start in scene time."""
-        return [pair for beat in self._beats for pair in beat.said]
+    def spoken(self, language: int = 0) -> list[tuple[Timed, float]]:
+        """Every line said in the ``language``-th language, with its start."""
+        return [
+            (slot[language], start) for beat in self._beats for slot, start in beat.said
+        ]
 
-    def cues(self) -> list[captions.Cue]:
+    def cues(self, language: int = 0) -> list[captions.Cue]:
         spoken = [
             (timed.line.caption, start, start + timed.seconds)
-            for timed, start in self.spoken()
+            for timed, start in self.spoken(language)
         ]
-        return captions.time_cues(spoken, self.narration.lang, config.frame_rate)
+        lang = self.narrations[language].lang
+        return captions.time_cues(spoken, lang, config.frame_rate)
 
     def add_captions(self) -> None:
         """Hands every cue to manim, which writes them as the video's ``.srt``."""
@@ -163,14 +196,19 @@ class Narrated:
             )
 
     def write_narration(self, movie: Path) -> None:
-        """Writes ``.vtt`` and ``.narration.json`` beside ``movie``."""
-        cues = self.cues()
-        movie.with_suffix(".vtt").write_text(captions.format_vtt(cues), "utf-8")
-        record = {
-            "lang": self.narration.lang,
-            "voice": self.narration.voice.name,
-            "beats": [{"id": beat.id, "start": beat.start} for beat in self._beats],
-            "lines": [
+        """Writes the captions and ``.narration.json`` beside ``movie``: ``.vtt``
+        for the first language (manim writes its ``.srt``), ``.<lang>.srt`` and
+        ``.<lang>.vtt`` for each further one."""
+        tracks = []
+        for n, narration in enumerate(self.narrations):
+            cues = self.cues(n)
+            stem = movie.stem if n == 0 else f"{movie.stem}.{narration.lang}"
+            vtt = captions.format_vtt(cues)
+            movie.with_name(stem + ".vtt").write_text(vtt, "utf-8")
+            if n:
+                srt = captions.format_srt(cues)
+                movie.with_name(stem + ".srt").write_text(srt, "utf-8")
+            lines = [
                 {
                     "id": timed.line.id,
                     "caption": timed.line.caption,
@@ -178,8 +216,11 @@ class Narrated:
                     "end": start + timed.seconds,
                     "speech": str(timed.path) if timed.path else None,
                 }
-                for timed, start in self.spoken()
-            ],
-        }
+                for timed, start in self.spoken(n)
+            ]
+            voice = narration.voice.name
+            tracks.append({"lang": narration.lang, "voice": voice, "lines": lines})
+        beats = [{"id": beat.id, "start": beat.start} for beat in self._beats]
+        record = {"beats": beats, "tracks": tracks}
         path = movie.with_name(movie.stem + ".narration.json")
         path.write_text(json.dumps(record, indent=1, ensure_ascii=False), "utf-8")
