@@ -43,18 +43,24 @@ def tone(path: Path, seconds: float, rate: int = 22_050) -> Path:
 def narrate(path: Path, lines: list[tuple[str, float, float]]) -> Path:
     """A clip's ``.narration.json``: each line a tone from start to end."""
     record = {
-        "lang": "en",
-        "voice": "test",
         "beats": [],
-        "lines": [
+        "tracks": [
             {
-                "id": f"{path.stem}.{n}",
-                "caption": text,
-                "start": start,
-                "end": end,
-                "speech": str(tone(path.with_name(f"{path.stem}{n}.wav"), end - start)),
+                "lang": "en",
+                "voice": "test",
+                "lines": [
+                    {
+                        "id": f"{path.stem}.{n}",
+                        "caption": text,
+                        "start": start,
+                        "end": end,
+                        "speech": str(
+                            tone(path.with_name(f"{path.stem}{n}.wav"), end - start)
+                        ),
+                    }
+                    for n, (text, start, end) in enumerate(lines)
+                ],
             }
-            for n, (text, start, end) in enumerate(lines)
         ],
     }
     sidecar = path.with_name(path.stem + ".narration.json")
@@ -225,3 +231,32 @@ def test_failed_rename_keeps_previous_lecture(lecture, parts, monkeypatch):
     with pytest.raises(OSError, match="no space"):
         join_clips([parts[2], parts[0], parts[1]], lecture)
     assert snapshot(lecture.parent) == before
+
+
+def test_two_languages_give_two_tagged_tracks_and_caption_files(tmp_path: Path):
+    clip = make_clip(tmp_path / "scene.mp4", GREEN)
+    sidecar = narrate(clip, SCENE_LINES)
+    record = json.loads(sidecar.read_text())
+    chinese = json.loads(json.dumps(record["tracks"][0]))
+    chinese["lang"] = "zh"
+    for line in chinese["lines"]:
+        line["caption"] = "小球滚下山坡"
+    record["tracks"].append(chinese)
+    sidecar.write_text(json.dumps(record))
+    out = tmp_path / "lecture.mp4"
+    joined = join_clips([Part(clip, "Descent", sidecar)], out)
+    assert list(joined) == ["en", "zh"]
+    with av.open(str(out)) as container:
+        tracks = container.streams.audio
+        assert [t.metadata["language"] for t in tracks] == ["eng", "chi"]
+        assert [
+            bool(t.disposition & av.stream.Disposition.default) for t in tracks
+        ] == [
+            True,
+            False,
+        ]
+        languages = [s.metadata["language"] for s in container.streams.subtitles]
+        assert languages == ["eng", "chi"]
+    zh = captions.parse_vtt(out.with_name("lecture.zh.vtt").read_text())
+    assert [c.text for c in zh] == ["小球滚下山坡"] * 2
+    assert captions.parse_srt(out.with_suffix(".srt").read_text())[0].text != zh[0].text
