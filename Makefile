@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 QUALITY ?= high
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-RENDER_PACKAGES := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core espeak-ng
+RENDER_PACKAGES := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core espeak-ng fonts-noto-cjk
 # What building pycairo and manimpango needs, asked of $(PYTHON) itself: a venv
 # with pip, a C compiler and Python's headers.
 PYTHON_PACKAGES := \

@@ -34,7 +34,7 @@ from optanim.lesson import settings
 from optanim.lesson.figures import FONT
 from optanim.lesson.params import theme_setting
 from optanim.render.internals import OneEncoder
-from optanim.render.theme import ACCENT, THEMES
+from optanim.render.theme import ACCENT, THEMES, font_for
 
 DEFAULT_TEXT = "Optimization and Deep Learning\nthe challenges"
 
@@ -46,13 +46,18 @@ class Card(OneEncoder, Scene):
         heading, *rest = os.environ.get(settings.CARD_TEXT, DEFAULT_TEXT).split("\n")
 
         # Heading over a rule, and the subtitle under it
-        title = Text(heading, font=FONT, font_size=44, color=theme.ink)
+        title = Text(
+            heading, font=font_for(heading, FONT), font_size=44, color=theme.ink
+        )
         title.scale_to_fit_width(min(title.width, config.frame_width * 0.85))
         rule = Line(LEFT, RIGHT, color=ACCENT, stroke_width=4)
-        rule.set_width(title.width).next_to(title, DOWN, buff=0.3)
+        rule.set(width=title.width).next_to(title, DOWN, buff=0.3)
         words = VGroup(title)
         if rest:
-            subtitle = Text(" ".join(rest), font=FONT, font_size=28, color=theme.ink)
+            line = " ".join(rest)
+            subtitle = Text(
+                line, font=font_for(line, FONT), font_size=28, color=theme.ink
+            )
             words.add(subtitle.next_to(rule, DOWN, buff=0.3))
         VGroup(words, rule).move_to(ORIGIN)
 
