@@ -51,7 +51,10 @@ def heard(video: Path) -> tuple[np.ndarray, int, list]:
     return samples, rate, cues
 
 
-CLIP = Path("media/videos/local_minimum/72p5/LocalMinimum.mp4")
+def clip() -> Path:
+    """The scene's MP4, wherever optanim keeps its renders under ``media``."""
+    (found,) = Path("media").glob("**/videos/local_minimum/72p5/LocalMinimum.mp4")
+    return found
 
 
 def test_recorded_voice_speaks_the_lecturers_files(tmp_path, one_scene):
@@ -69,7 +72,7 @@ def test_recorded_voice_speaks_the_lecturers_files(tmp_path, one_scene):
         lengths[line_id] = seconds
     status, output = run("render", SCENE, *TINY, "--voice", f"recorded:{folder}")
     assert status == 0, output
-    samples, rate, cues = heard(CLIP)
+    samples, rate, cues = heard(clip())
     spans = audio.speech_spans(samples, rate)
     assert len(spans) == len(ids)  # one tone per line, nothing else
     assert [b - a for a, b in spans] == pytest.approx(list(lengths.values()), abs=0.03)
@@ -103,9 +106,9 @@ def test_missing_recordings_are_named_in_one_line(tmp_path, one_scene, capsys):
 def test_no_voice_is_silent_and_times_the_captions_for_reading(one_scene):
     status, output = run("render", SCENE, *TINY, "--voice", "none")
     assert status == 0, output
-    with av.open(str(CLIP)) as container:
+    with av.open(str(clip())) as container:
         assert not container.streams.audio  # nothing to hear
-    cues = captions.parse_srt(CLIP.with_suffix(".srt").read_text())
+    cues = captions.parse_srt(clip().with_suffix(".srt").read_text())
     assert len(cues) == len([i for i, _ in script_ids() if i.startswith(SCENE)])
     for cue in cues:  # long enough to read at 15 characters a second
         assert cue.end - cue.start >= len(cue.text.replace("\n", " ")) / 15 - 0.001

@@ -101,6 +101,14 @@ class Narrated:
         self._speech_cache = self.narrations[0].cache
         self._beat: _Beat | None = None
         self._beats: list[_Beat] = []
+        self._rendered: tuple[float, float] | None = None  # scene times on video
+
+    def play(self, *args, **kwargs) -> None:
+        start = self.time
+        super().play(*args, **kwargs)
+        if not self.renderer.skip_animations:  # on the video, unlike ``-n``'s skips
+            first = start if self._rendered is None else self._rendered[0]
+            self._rendered = (first, self.time)
 
     # -- storyboard ----------------------------------------------------------
     def beat(self, beat_id: str) -> None:
@@ -141,11 +149,6 @@ class Narrated:
             start = self.time + LEAD_IN
         if ending_in is not None:
             start = max(start, self.time + ending_in - seconds)
-        heard = slot[0].path  # the video carries the first language
-        if heard is not None and config.movie_file_extension == ".mp4":
-            # manim muxes WebM sound as Vorbis, which PyAV's FFmpeg lacks, and a
-            # GIF has none: those clips are silent.
-            self.add_sound(str(heard), time_offset=start - self.time)
         beat.said.append((slot, start))
         return seconds
 
@@ -159,8 +162,29 @@ class Narrated:
         on the figure."""
         self._end_beat()
         self.wait(hold)
-        if not self.renderer.skip_animations:
-            self.add_captions()
+        self.add_speech()
+
+    def add_speech(self) -> None:
+        """Hands manim the first language's speech and captions, on the clock of
+        the video: from the first animation it renders (``-n`` may skip some) to
+        the last. WebM and GIF clips stay silent: manim muxes WebM sound as
+        Vorbis, which PyAV's FFmpeg lacks, and a GIF has none."""
+        if self._rendered is None:
+            return
+        first, last = self._rendered
+        writer = self.renderer.file_writer
+        for timed, start in self.spoken():
+            if timed.path is None or not first <= start < last:
+                continue
+            if config.movie_file_extension == ".mp4":
+                writer.add_sound(str(timed.path), time=start - first)
+        for cue in self.cues():
+            if first <= cue.start < last:
+                self.add_subcaption(
+                    cue.text,
+                    duration=min(cue.end, last) - cue.start,
+                    offset=cue.start - first - self.time,
+                )
 
     def _end_beat(self) -> None:
         beat = self._beat
@@ -187,13 +211,6 @@ class Narrated:
         ]
         lang = self.narrations[language].lang
         return captions.time_cues(spoken, lang, config.frame_rate)
-
-    def add_captions(self) -> None:
-        """Hands every cue to manim, which writes them as the video's ``.srt``."""
-        for cue in self.cues():
-            self.add_subcaption(
-                cue.text, duration=cue.end - cue.start, offset=cue.start - self.time
-            )
 
     def write_narration(self, movie: Path) -> None:
         """Writes the captions and ``.narration.json`` beside ``movie``: ``.vtt``
