@@ -73,7 +73,15 @@ needs_browser = pytest.mark.skipif(
 
 def check_deck(html: Path) -> dict:
     """What headless Chromium, with every non-``file:`` request blocked, reports
-    of an HTML deck: readiness, slide count and notes, the arrow key, the video."""
+    of an HTML deck: readiness, slide count and notes, the arrow key, and the
+    videos (see ``tests/browser/check_deck.mjs``).
+
+    The first slide's video is looked at before any key (``before``), after
+    the first key press, C (``afterKey``), after a second C
+    (``afterSecondKey``), and the second slide's after ArrowRight (``next``):
+    each look has ``muted``, ``paused``, ``currentTime``, ``audioBytes`` (audio
+    decoded so far) and ``tracks``, the caption tracks with their ``srclang``,
+    ``label``, ``default``, ``mode``, ``readyState`` and number of ``cues``."""
     done = subprocess.run(
         ["node", str(CHECK_DECK), str(html)],
         capture_output=True,

@@ -1,4 +1,4 @@
-"""Build slide decks from scenes rendered with manim-slides.
+"""Build slide decks from scenes rendered with manim-slides, narrated.
 
 ``manim-slides render`` writes ``slides/<Scene>.json`` and the slide videos
 under ``slides/files/``. :func:`build_deck` turns one or more of those into a
@@ -17,6 +17,23 @@ deck with ``manim-slides convert``:
 A slide's notes are those passed to the ``next_slide`` call that *opens* it,
 so each beat of a scene starts with ``self.next_slide(notes=caption)``.
 
+Given each scene's ``.narration.json``, a deck speaks. Slide ``k`` of a scene
+is its beat ``k``, from the beat's start to the next one's; before converting,
+the speech of the lines that start in it (first language) is placed on the
+slide's clock, normalized to -16 LUFS with true peaks at most -2 dBTP, and
+muxed into the slide's video as AAC, in place, once (a ``.narration.key``
+stamp beside each file says what it carries). An HTML deck also shows the
+captions: browsers ignore subtitle tracks inside an MP4, so each slide's
+video gets a ``<track>`` per language, the first the default, holding the
+cues of the scene's ``.vtt`` that start in the slide. Chromium refuses
+``.vtt`` files from a deck opened from disk (``file:`` URLs are unique
+origins), so the tracks are ``data:`` URLs in the page. In the page:
+
+- the first slide starts muted, as browsers allow sound only after the viewer
+  does something; the first key press or click turns the sound on for every
+  slide, and the slide on screen plays again from its start, with sound;
+- ``C`` shows the captions of the next language, then none (``?`` lists it).
+
 The deck is built in a temporary folder beside ``out`` and moved into place
 at the end, so a failed build leaves the previous deck as it was.
 
@@ -30,20 +47,47 @@ PosixPath('build/deck.html')
 
 from __future__ import annotations
 
+import hashlib
+import html
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from optanim.build.files import CliError
+import av
+
+from optanim.build.files import CliError, locked, written_in_place
+from optanim.build.jobs import file_digest, stale_reason, stamp_for
 from optanim.build.request import Request, built_scenes
 from optanim.build.runner import say
-from optanim.narration import words
+from optanim.narration import audio, captions, words
+from optanim.narration.captions import Cue
+from optanim.outputs.assemble import (
+    AUDIO_RATE,
+    ISO_639_2,
+    LOUDNESS_LUFS,
+    PEAK_BEFORE_AAC,
+    captions_path,
+)
 from optanim.outputs.lecture import build_once, lecture_file
+from optanim.outputs.mux import AudioTrack, mux
 
-__all__ = ["FORMATS", "REVEAL_DIR", "build_deck", "make_slides"]
+__all__ = [
+    "FORMATS",
+    "REVEAL_DIR",
+    "NarratedSlide",
+    "build_deck",
+    "make_slides",
+    "narrated_slides",
+    "speak_slides",
+]
 
 FORMATS = ("html", "pptx", "pdf")
 """The deck formats that :func:`build_deck` writes."""
@@ -51,7 +95,292 @@ FORMATS = ("html", "pptx", "pdf")
 REVEAL_DIR = Path(__file__).resolve().parents[2] / "node_modules" / "reveal.js"
 """reveal.js as ``npm ci`` installs it at the root of the repository."""
 
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+"""What the caption menu calls each language."""
 
+
+# -- the slides of a narrated scene ---------------------------------------------
+@dataclass(frozen=True)
+class NarratedSlide:
+    """One slide of a scene: its video, and what is said and shown during it.
+
+    Attributes
+    ----------
+    file : Path
+        The slide's video, as manim-slides wrote it.
+    start : float
+        Where the slide starts on the scene's clock, in seconds.
+    seconds : float
+        How long its video lasts.
+    lang : str
+        The first language, which the slide speaks.
+    speech : tuple of (float, Path)
+        Its speech files, each with its start on the slide's clock.
+    cues : dict
+        Language code to the captions that start in the slide, on its clock,
+        the first language first.
+    """
+
+    file: Path
+    start: float
+    seconds: float
+    lang: str
+    speech: tuple[tuple[float, Path], ...]
+    cues: dict[str, list[Cue]]
+
+
+def _video_span(path: Path) -> tuple[float, float]:
+    """Length in seconds and frame rate of the first video stream, from its
+    packets (an audio track muxed in later does not change them)."""
+    first, last = math.inf, -math.inf
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                first = min(first, packet.pts)
+                last = max(last, packet.pts + (packet.duration or 0))
+        if last <= first:
+            raise ValueError(f"{path} has no video frames")
+        return float((last - first) * stream.time_base), float(stream.guessed_rate)
+
+
+def narrated_slides(slides_json: Path, narration: Path) -> list[NarratedSlide]:
+    """The slides of one scene, each with the speech and captions of its beat.
+
+    Parameters
+    ----------
+    slides_json : Path
+        The scene's manim-slides presentation, ``<Scene>.json``.
+    narration : Path
+        The scene's ``.narration.json``; its captions (``.vtt`` for the first
+        language, ``.<lang>.vtt`` for others) lie beside it.
+
+    Raises
+    ------
+    ValueError
+        If the scene has not one slide per beat, or the slides' videos do not
+        start where the beats do (to half a frame): the slides and the
+        narration come from different renders.
+    """
+    from manim_slides.config import PresentationConfig
+
+    files = [s.file for s in PresentationConfig.from_file(slides_json).slides]
+    record = json.loads(narration.read_text(encoding="utf-8"))
+    starts = [float(beat["start"]) for beat in record["beats"]]
+    if len(starts) != len(files):
+        raise ValueError(
+            f"{slides_json.name} has {len(files)} slides but {narration.name} "
+            f"{len(starts)} beats; render the scene again"
+        )
+    spans = [_video_span(file) for file in files]
+    clock = 0.0
+    for file, start, (seconds, fps) in zip(files, starts, spans, strict=True):
+        if abs(clock - start) > 0.5 / fps + 1e-3:
+            raise ValueError(
+                f"slide {file.name} of {slides_json.name} starts at {clock:.3f} s "
+                f"but its beat at {start:.3f} s; render the scene again"
+            )
+        clock += seconds
+    ends = [*starts[1:], math.inf]
+
+    movie = narration.with_name(narration.name.removesuffix(".narration.json") + ".mp4")
+    cues = {}
+    for n, track in enumerate(record["tracks"]):
+        vtt = captions_path(movie, track["lang"], n == 0, ".vtt")
+        cues[track["lang"]] = captions.parse_vtt(vtt.read_text(encoding="utf-8"))
+    first = record["tracks"][0] if record["tracks"] else {"lang": "und", "lines": []}
+    lines = first["lines"]
+
+    slides = []
+    for file, start, end, (seconds, _) in zip(files, starts, ends, spans, strict=True):
+        speech = tuple(
+            (line["start"] - start, Path(line["speech"]))
+            for line in lines
+            if start <= line["start"] < end and line["speech"]
+        )
+        shown = {
+            lang: [
+                Cue(c.start - start, min(c.end - start, seconds), c.text)
+                for c in lang_cues
+                if start <= c.start < min(end, start + seconds)
+            ]
+            for lang, lang_cues in cues.items()
+        }
+        slides.append(NarratedSlide(file, start, seconds, first["lang"], speech, shown))
+    return slides
+
+
+# -- their sound ----------------------------------------------------------------
+def _audio_key(slide: NarratedSlide) -> str:
+    """What the sound of ``slide`` is made from, hashed."""
+    made = {
+        "speech": [
+            [round(at, 6), str(path), file_digest(path)] for at, path in slide.speech
+        ],
+        "seconds": round(slide.seconds, 6),
+        "rate": AUDIO_RATE,
+        "lufs": LOUDNESS_LUFS,
+        "peak": PEAK_BEFORE_AAC,
+        "language": slide.lang,
+    }
+    return hashlib.sha256(json.dumps(made).encode()).hexdigest()
+
+
+def speak_slides(slides: Sequence[NarratedSlide]) -> int:
+    """Mux into each slide's video the speech of its beat, unless it has it.
+
+    Each slide's speech is placed on its clock, normalized to -16 LUFS with
+    true peaks at most -2 dBTP (AAC adds some), and written in place as one
+    AAC track tagged with its language; a slide with no speech gets a silent
+    track, so that every slide has sound. A stamp ``<file>.narration.key``
+    beside each file records what it was given: a file that manim-slides
+    wrote again, or whose speech changed, is given its sound again. Builds
+    side by side take turns, a folder of slide files at a time.
+
+    Returns
+    -------
+    int
+        How many files were written.
+    """
+    written = 0
+    for slide in slides:
+        key = _audio_key(slide)
+        stamp = slide.file.with_name(f"{slide.file.name}.narration.key")
+        with locked(slide.file.parent / ".narration.lock"):
+            if stale_reason(slide.file, stamp, key) is None:
+                continue
+            segments = [
+                (at, audio.read(path, AUDIO_RATE)[0]) for at, path in slide.speech
+            ]
+            track = audio.place(segments, slide.seconds, AUDIO_RATE)
+            track = audio.normalize(track, AUDIO_RATE, LOUDNESS_LUFS, PEAK_BEFORE_AAC)
+            code = ISO_639_2.get(slide.lang, "und")
+            mux(slide.file, slide.file, audio=[AudioTrack(track, AUDIO_RATE, code)])
+            with written_in_place(stamp) as temp:
+                temp.write_text(stamp_for(key, slide.file))
+            written += 1
+    return written
+
+
+# -- captions and sound in the HTML deck -----------------------------------------
+# Runs after manim-slides' own script. reveal.js makes each background <video>
+# from data-background-video when its slide comes near: the tracks are added to
+# every video it makes. The first slide's video starts muted (the template says
+# so, and browsers allow no sound before the viewer does something).
+_PLAYER_JS = """
+(() => {
+  const LANGUAGES = LANGUAGES_JSON;  // the first is the default
+  let shown = 0;  // the index of the language shown, -1 for none
+  let soundOn = false;
+
+  const videoOf = (slide) =>
+    slide?.slideBackgroundContentElement?.querySelector('video');
+  const slideVideos = () => Reveal.getSlides()
+    .map((slide) => [slide, videoOf(slide)])
+    .filter(([, video]) => video);
+
+  function showCaptions(video) {
+    for (const track of video.textTracks) {
+      track.mode = track.language === LANGUAGES[shown]?.lang ? 'showing' : 'hidden';
+    }
+  }
+
+  function addTracks() {
+    for (const [slide, video] of slideVideos()) {
+      if (video.querySelector('track')) continue;
+      LANGUAGES.forEach(({ lang, label }, i) => {
+        const src = slide.getAttribute('data-captions-' + lang);
+        if (!src) return;
+        const track = document.createElement('track');
+        Object.assign(track, { kind: 'captions', srclang: lang, label, src });
+        track.default = i === 0;
+        video.appendChild(track);
+      });
+      showCaptions(video);
+      if (soundOn) video.muted = false;
+    }
+  }
+
+  function turnSoundOn() {
+    if (soundOn || Reveal.isSpeakerNotes()) return;  // the speaker view stays mute
+    if (navigator.userActivation && !navigator.userActivation.hasBeenActive) return;
+    soundOn = true;
+    const current = videoOf(Reveal.getCurrentSlide());
+    for (const [, video] of slideVideos()) {
+      const wasMuted = video.muted;
+      video.muted = false;
+      video.removeAttribute('data-muted-by-reveal');
+      if (video === current && wasMuted && (!video.paused || video.ended)) {
+        video.currentTime = 0;  // heard from the start
+        video.play().catch(() => {});
+      }
+    }
+  }
+
+  // After reveal.js has handled the key: it may have changed or paused the slide.
+  const gesture = () => setTimeout(turnSoundOn);
+  window.addEventListener('keydown', gesture, true);
+  window.addEventListener('pointerdown', gesture, true);
+
+  Reveal.addKeyBinding(
+    { keyCode: 67, key: 'C', description: 'Captions: next language, then off' },
+    () => {
+      if (Reveal.isOverlayOpen()) return Reveal.closeOverlay();
+      shown = shown + 1 < LANGUAGES.length ? shown + 1 : -1;
+      for (const [, video] of slideVideos()) showCaptions(video);
+    },
+  );
+  Reveal.on('ready', addTracks);
+  Reveal.on('slidechanged', addTracks);
+  new MutationObserver((changes) => {
+    const added = changes.some((change) =>
+      [...change.addedNodes].some((node) => node.nodeName === 'VIDEO'));
+    if (added) addTracks();
+  }).observe(document.querySelector('.reveal'), { childList: true, subtree: true });
+})();
+"""
+
+_BACKGROUND_VIDEO = re.compile(r'data-background-video="[^"]*"')
+
+
+def _vtt_data_url(cues: list[Cue]) -> str:
+    return "data:text/vtt;charset=utf-8," + quote(captions.format_vtt(cues), safe="")
+
+
+def _add_captions(page: Path, slides: Sequence[NarratedSlide | None]) -> None:
+    """Give each slide of the HTML deck ``page`` its captions, a
+    ``data-captions-<lang>`` attribute per language, and the script that plays
+    them and turns the sound on."""
+    text = page.read_text(encoding="utf-8")
+    found = _BACKGROUND_VIDEO.findall(text)
+    if len(found) != len(slides):
+        raise RuntimeError(
+            f"the deck has {len(found)} slide videos, the scenes {len(slides)} slides"
+        )
+    langs = list(dict.fromkeys(lang for s in slides if s for lang in s.cues))
+    pieces = iter(slides)
+
+    def with_captions(match: re.Match) -> str:
+        slide = next(pieces)
+        if slide is None:
+            return match[0]
+        attributes = "".join(
+            f' data-captions-{lang}="{html.escape(_vtt_data_url(cues))}"'
+            for lang, cues in slide.cues.items()
+        )
+        return match[0] + attributes
+
+    text = _BACKGROUND_VIDEO.sub(with_captions, text)
+    menu = [{"lang": lang, "label": LANGUAGE_NAMES.get(lang, lang)} for lang in langs]
+    config = json.dumps(menu, ensure_ascii=False).replace("</", "<\\/")
+    script = f"<script>{_PLAYER_JS.replace('LANGUAGES_JSON', config)}</script>\n"
+    body = text.rfind("</body>")
+    if body < 0:
+        raise RuntimeError("the deck's page has no </body>")
+    page.write_text(text[:body] + script + text[body:], encoding="utf-8")
+
+
+# -- converting -----------------------------------------------------------------
 def _copy_reveal(reveal_dir: Path, dest: Path) -> None:
     """Copy the browser files of reveal.js, and its licence, into ``dest``."""
     shutil.copytree(
@@ -105,6 +434,7 @@ def build_deck(
     *,
     title: str | None = None,
     reveal_dir: Path = REVEAL_DIR,
+    narrations: Sequence[Path | None] | None = None,
 ) -> Path:
     """Convert rendered slide scenes into one deck.
 
@@ -125,6 +455,11 @@ def build_deck(
         at ``=``); manim-slides' default when None.
     reveal_dir : Path
         The installed ``reveal.js`` package that HTML decks copy.
+    narrations : sequence of Path or None, optional
+        Each scene's ``.narration.json`` (None for a silent scene). HTML and
+        PPTX slides then speak their beat (:func:`speak_slides`, which writes
+        into the slide files in ``slides_dir``), and HTML slides show its
+        captions.
 
     Returns
     -------
@@ -134,7 +469,8 @@ def build_deck(
     Raises
     ------
     ValueError
-        If ``fmt`` is unknown, no scene is given or ``title`` has a ``=``.
+        If ``fmt`` is unknown, no scene is given, ``title`` has a ``=``, or
+        ``narrations`` does not match the scenes or their slides.
     FileNotFoundError
         If an HTML deck is asked for and reveal.js is not installed.
     RuntimeError
@@ -146,11 +482,32 @@ def build_deck(
         raise ValueError("no scenes to put in the deck")
     if title is not None and "=" in title:
         raise ValueError(f"a deck title cannot contain '=': {title!r}")
+    if narrations is not None and len(narrations) != len(scene_names):
+        raise ValueError(
+            f"{len(narrations)} narrations given for {len(scene_names)} scenes"
+        )
     if fmt == "html" and not (reveal_dir / "dist" / "reveal.js").is_file():
         raise FileNotFoundError(
             f"reveal.js is not installed in {reveal_dir}; "
             "run `npm ci` at the root of the repository"
         )
+
+    slides_dir = Path(slides_dir)
+    narrated: list[NarratedSlide | None] = []
+    if narrations is not None and fmt != "pdf":  # a PDF is silent pictures
+        for name, narration in zip(scene_names, narrations, strict=True):
+            presentation = slides_dir / f"{name}.json"
+            if narration is None:
+                slides = json.loads(presentation.read_text())["slides"]
+                narrated += [None] * len(slides)
+                continue
+            # Under the scene's render lock, as the runner takes it: no render
+            # writes these slide files again while they are given their sound.
+            narration = Path(narration)
+            with locked(narration.parent / f".{name}.lock"):
+                scene = narrated_slides(presentation, narration)
+                speak_slides(scene)
+            narrated += scene
 
     out = Path(out)
     assets = f"{out.stem}_assets"
@@ -163,8 +520,10 @@ def build_deck(
             config = {"assets_dir": assets, "cdn_url": f"{assets}/reveal.js"}
             if title is not None:
                 config["title"] = title
-        _convert(scene_names, Path(slides_dir), stage / out.name, fmt, config)
+        _convert(scene_names, slides_dir, stage / out.name, fmt, config)
         if fmt == "html":
+            if any(narrated):
+                _add_captions(stage / out.name, narrated)
             _copy_reveal(reveal_dir, stage / assets / "reveal.js")
             _replace_dir(stage / assets, out.parent / assets)
         os.replace(stage / out.name, out)
@@ -174,7 +533,9 @@ def build_deck(
 
 
 def make_slides(request: Request, to: str) -> None:
-    """Builds one deck of every scene, a slide per beat, in format ``to``."""
+    """Builds one deck of every scene, a slide per beat, in format ``to``: its
+    slides speak the first language, and an HTML deck shows every language's
+    captions."""
     jobs = request.scene_jobs(built_scenes())
     for job in jobs:  # slides deleted since their clip was made: render again
         if not (job.slides_dir / f"{job.scene.cls}.json").exists():
@@ -186,11 +547,21 @@ def make_slides(request: Request, to: str) -> None:
     stem = lecture_file(request.media, request.quality, langs).stem
     out = request.media / "slides" / f"{stem}.{to}"
     names = [job.scene.cls for job in jobs]
+    narrations = [
+        job.output.with_name(job.output.stem + ".narration.json") for job in jobs
+    ]
 
     def build() -> None:
         try:
-            build_deck(names, jobs[0].slides_dir, out, to, title=title)
-        except (RuntimeError, FileNotFoundError) as err:
+            build_deck(
+                names,
+                jobs[0].slides_dir,
+                out,
+                to,
+                title=title,
+                narrations=[n if n.is_file() else None for n in narrations],
+            )
+        except (RuntimeError, FileNotFoundError, ValueError) as err:
             log = request.media / "logs" / "deck.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             log.write_text(str(err))
@@ -205,4 +576,9 @@ def make_slides(request: Request, to: str) -> None:
         len(json.loads((jobs[0].slides_dir / f"{n}.json").read_text())["slides"])
         for n in names
     )
-    say(f"deck: {outcome}, {slides} slides from {len(names)} scene(s) -> {out}")
+    spoken = "" if to == "pdf" else f", speaking {langs[0]}"
+    shown = f", captions {','.join(langs)}" if to == "html" else ""
+    say(
+        f"deck: {outcome}, {slides} slides from {len(names)} scene(s)"
+        f"{spoken}{shown} -> {out}"
+    )

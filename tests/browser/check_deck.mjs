@@ -1,9 +1,15 @@
 // Open an HTML slide deck in headless Chromium with no network, and report
-// what reveal.js shows as one line of JSON on stdout.
+// what reveal.js shows and what the slide videos play, as one line of JSON on
+// stdout.
 //
 // Usage: node tests/browser/check_deck.mjs path/to/deck.html
 //
 // Every request that is not a file: URL is blocked and listed in "blocked".
+// The first slide's video is looked at before any key ("before"), after the
+// first key press, C ("afterKey": sound on, captions to the next language or
+// off), after a second C ("afterSecondKey"), and after ArrowRight, on the
+// second slide ("next"). Each look tells whether the video is muted or paused,
+// how many audio bytes it has decoded, and its caption tracks.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,11 +28,68 @@ const ARGS = [
   '--disable-sync',
 ];
 const TIMEOUT_MS = 15000;
+const PLAY_TIMEOUT_MS = 5000;
 
-// The ready state of the video behind slide `index`, or -1 when there is none.
+// The video behind slide `index`, or -1 / null when there is none.
 function videoReadyState(index) {
   const video = Reveal.getSlideBackground(index, 0)?.querySelector('video');
   return video ? video.readyState : -1;
+}
+
+function videoState(index) {
+  const video = Reveal.getSlideBackground(index, 0)?.querySelector('video');
+  if (!video) return null;
+  const elements = [...video.querySelectorAll('track')];
+  return {
+    muted: video.muted,
+    paused: video.paused,
+    ended: video.ended,
+    currentTime: video.currentTime,
+    readyState: video.readyState,
+    audioBytes: video.webkitAudioDecodedByteCount ?? null,
+    tracks: [...video.textTracks].map((track, i) => ({
+      kind: track.kind,
+      srclang: track.language,
+      label: track.label,
+      default: elements[i]?.default ?? null,
+      mode: track.mode,
+      readyState: elements[i]?.readyState ?? null,
+      cues: track.cues ? track.cues.length : null,
+    })),
+  };
+}
+
+// Waits until slide `index` has a video whose caption tracks have loaded
+// (if its slide has captions), and returns whether that happened in time.
+async function waitForVideo(page, index) {
+  try {
+    await page.waitForFunction((i) => {
+      const video = Reveal.getSlideBackground(i, 0)?.querySelector('video');
+      if (!(video?.readyState >= 2)) return false;
+      const slide = Reveal.getSlides()[i];
+      const captioned = [...slide.attributes].some((a) =>
+        a.name.startsWith('data-captions-'));
+      const tracks = [...video.querySelectorAll('track')];
+      return !captioned || (tracks.length > 0 && tracks.every((t) => t.readyState >= 2));
+    }, index, { timeout: TIMEOUT_MS });
+    return true;
+  } catch {
+    return false; // too slow or no video: the report tells which
+  }
+}
+
+// Waits until slide `index` has played half a second with sound: unmuted,
+// playing, audio decoded.
+async function waitForSound(page, index) {
+  try {
+    await page.waitForFunction((i) => {
+      const video = Reveal.getSlideBackground(i, 0)?.querySelector('video');
+      return video && !video.muted && !video.paused && video.currentTime >= 0.5
+        && video.webkitAudioDecodedByteCount > 0;
+    }, index, { timeout: PLAY_TIMEOUT_MS });
+  } catch {
+    // The state in the report says what is missing.
+  }
 }
 
 async function check(page, url) {
@@ -42,17 +105,21 @@ async function check(page, url) {
     ),
     indexBefore: Reveal.getIndices().h,
   }));
-  try {
-    await page.waitForFunction((index) => {
-      const video = Reveal.getSlideBackground(index, 0)?.querySelector('video');
-      return video?.readyState >= 2;
-    }, 0, { timeout: TIMEOUT_MS });
-  } catch {
-    // Too slow or no video: the ready state below tells which.
-  }
+  await waitForVideo(page, 0);
   result.firstVideoReadyState = await page.evaluate(videoReadyState, 0);
+  result.before = await page.evaluate(videoState, 0);
+
+  await page.keyboard.press('c'); // the first key press: sound on
+  await waitForSound(page, 0);
+  result.afterKey = await page.evaluate(videoState, 0);
+  await page.keyboard.press('c');
+  result.afterSecondKey = await page.evaluate(videoState, 0);
+
   await page.keyboard.press('ArrowRight');
   result.indexAfter = await page.evaluate(() => Reveal.getIndices().h);
+  await waitForVideo(page, result.indexAfter);
+  await waitForSound(page, result.indexAfter);
+  result.next = await page.evaluate(videoState, result.indexAfter);
   return result;
 }
 
