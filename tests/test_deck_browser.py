@@ -31,13 +31,9 @@ from test_cli_outputs import all_notes, deck, media  # noqa: F401 (fixtures)
 
 from optanim.narration import audio, captions
 from optanim.narration.captions import Cue
-from optanim.outputs.deck import (
-    REVEAL_DIR,
-    build_deck,
-    narrated_slides,
-    speak_slides,
-)
+from optanim.outputs.deck import REVEAL_DIR, build_deck
 from optanim.outputs.mux import mux
+from optanim.outputs.slide_sound import narrated_slides, speak_slides
 
 ROOT = Path(__file__).resolve().parents[1]
 
