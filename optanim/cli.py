@@ -22,6 +22,7 @@ keeps the finished outputs. A request estimated at over 20 minutes of video,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import signal
@@ -30,7 +31,7 @@ import threading
 from pathlib import Path
 
 from optanim import __version__
-from optanim.build.files import CliError
+from optanim.build.files import CliError, disk_full, no_space
 from optanim.build.jobs import QUALITIES, parse_sets, pick_scenes
 from optanim.build.request import Request
 from optanim.lesson import params as scene_params
@@ -146,6 +147,9 @@ def _size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"wants WIDTH,HEIGHT, got {text!r}") from None
 
 
+QUALITY_HELP = ", ".join(f"{name} {q[1]}" for name, q in QUALITIES.items())
+
+
 def add_render_options(p, quality: str | None = "high", video: bool = True) -> None:
     """The options every rendering command shares. ``quality=None`` means the
     command picks its default; ``video=False`` leaves out quality and frame rate
@@ -156,10 +160,19 @@ def add_render_options(p, quality: str | None = "high", video: bool = True) -> N
             "--quality",
             choices=QUALITIES,
             default=quality,
-            help=f"default: {quality or 'low for gif, else medium'}",
+            help=f"{QUALITY_HELP} (default: {quality or 'low for gif, else medium'})",
         )
-        p.add_argument("--fps", type=_positive_int, help="default: the quality's")
-    p.add_argument("--resolution", type=_size, help=argparse.SUPPRESS)
+        p.add_argument(
+            "--fps",
+            type=_positive_int,
+            help="frames per second (default: the quality's)",
+        )
+    p.add_argument(
+        "--resolution",
+        type=_size,
+        metavar="WIDTH,HEIGHT",
+        help="frame size in pixels (default: the quality's)",
+    )
     p.add_argument(
         "--theme",
         choices=scene_params.THEME_NAMES,
@@ -173,20 +186,27 @@ def add_render_options(p, quality: str | None = "high", video: bool = True) -> N
         default=cores,
         help=f"renders side by side (default: {cores}, the cores)",
     )
-    p.add_argument(
-        "--media-dir", default="media", help="where outputs go (default: media)"
-    )
+    add_media_dir(p)
     if video:
         add_narration_options(p)
     p.add_argument(
         "--force",
         action="store_true",
-        help="render even what the up-front estimate calls absurd",
+        help="render even what the up-front estimate calls absurd (default: off)",
     )
     p.add_argument(
         "--rerender",
         action="store_true",
-        help="render again even what is up to date",
+        help="render again even what is up to date (default: off)",
+    )
+
+
+def add_media_dir(p) -> None:
+    p.add_argument(
+        "--media-dir",
+        default="media",
+        metavar="DIR",
+        help="where outputs go (default: media)",
     )
 
 
@@ -223,8 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="the scenes, in lesson order").set_defaults(
         func=cmd_list
     )
-    p = sub.add_parser("params", help="parameters and their current values")
-    p.add_argument("scenes", nargs="*")
+    text = "parameters and their current values"
+    p = sub.add_parser("params", help=text, description=text)
+    p.add_argument("scenes", nargs="*", metavar="SCENE", help="default: all")
     p.set_defaults(func=cmd_params)
     for name, func, text in (
         ("render", cmd_render, "render scenes to MP4 with subtitles"),
@@ -238,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="KEY=VALUE",
-            help="override a scene parameter (see 'optanim params')",
+            help="override a scene parameter, once per parameter (see 'optanim "
+            "params'; default: none)",
         )
         p.set_defaults(func=func)
     for name, func, text in (
@@ -255,17 +277,20 @@ def build_parser() -> argparse.ArgumentParser:
                 "--format",
                 choices=("mp4", "webm", "gif"),
                 default="mp4",
-                help="default: mp4",
+                help="the clips' format (default: mp4)",
             )
             p.add_argument(
-                "-t", "--transparent", action="store_true", help="webm or gif"
+                "-t",
+                "--transparent",
+                action="store_true",
+                help="with an alpha channel, in webm or gif (default: off)",
             )
         if name == "slides":
             p.add_argument(
                 "--to",
                 choices=("html", "pptx", "pdf"),
                 default="html",
-                help="default: html",
+                help="the deck's format (default: html)",
             )
         # Previews are last frames at low quality; clips pick theirs by format.
         quality = None if name == "clips" else "high"
@@ -274,19 +299,19 @@ def build_parser() -> argparse.ArgumentParser:
     text = "the recording script: each line's id, words and length to aim for"
     p = sub.add_parser("script", help=text, description=text)
     add_narration_options(p)
-    p.add_argument(
-        "--media-dir", default="media", help="where outputs go (default: media)"
-    )
+    add_media_dir(p)
     p.set_defaults(func=cmd_script)
-    p = sub.add_parser("doctor", help="check the system pieces rendering needs")
-    p.add_argument(
-        "--media-dir", default="media", help="where outputs go (default: media)"
-    )
+    text = "check the system pieces rendering needs"
+    p = sub.add_parser("doctor", help=text, description=text)
+    add_media_dir(p)
     p.set_defaults(func=cmd_doctor)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    if getattr(sys.stdout, "errors", None) == "strict":  # as PYTHONIOENCODING=ascii
+        with contextlib.suppress(AttributeError, ValueError):
+            sys.stdout.reconfigure(errors="replace")  # a "?" rather than a crash
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = None  # a plain kill stops the renders as Ctrl-C does
@@ -295,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         status = args.func(args)
     except (CliError, scene_params.ParamError, words.WordsError) as err:
-        print(f"optanim: error: {err}", file=sys.stderr)
+        print(f"optanim: error: {_said(err, args)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("optanim: interrupted; finished outputs are intact", file=sys.stderr)
@@ -307,12 +332,21 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     except OSError as err:
-        print(f"optanim: error: {err}", file=sys.stderr)
+        print(f"optanim: error: {_said(err, args)}", file=sys.stderr)
         return 1
     finally:
         if handler is not None:
             signal.signal(signal.SIGTERM, handler)
     return status if isinstance(status, int) else 0  # doctor's, or success
+
+
+def _said(err: Exception, args) -> str:
+    """The one line an error gets: a full disk, wherever it surfaced, says so."""
+    full = disk_full(err)
+    if full is None or "no space left on " in str(err):
+        return str(err)
+    where = os.fsdecode(full.filename) if full.filename else None
+    return no_space(Path(where or getattr(args, "media_dir", ".")))
 
 
 def _interrupt(signum, frame):

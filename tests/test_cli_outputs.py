@@ -74,7 +74,8 @@ def lecture(media: Path) -> Path:
 
 
 def scene_clip(media: Path, entry: SceneEntry) -> Path:
-    return media / "videos" / entry.name / FOLDER / f"{entry.cls}.mp4"
+    """Where optanim renders a scene: beside plain manim's ``media/videos``."""
+    return media / "optanim" / "videos" / entry.name / FOLDER / f"{entry.cls}.mp4"
 
 
 def seconds(video: Path) -> float:

@@ -2,11 +2,12 @@
 
 A job's source is a :class:`SceneSource` (a scene file and its resolved
 parameters) or a :class:`CardSource` (a title card's text and theme). Its
-output is what ``manim`` writes for it; :mod:`optanim.build.runner` renders it
-into place. The key of an output covers the code that shapes frames (the
-folders in :data:`FRAME_CODE`, whatever modules they hold), the parameters and
-every render setting, so that a job whose key and file are unchanged is not
-rendered again.
+output is what ``manim`` writes for it, under ``media/optanim/`` (cards under
+``media/cards/``), where a plain ``manim`` run never writes;
+:mod:`optanim.build.runner` renders it into place. The key of an output covers
+the code that shapes frames (the folders in :data:`FRAME_CODE`, whatever modules
+they hold), the parameters and every render setting, so that a job whose key and
+file are unchanged is not rendered again.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # The code that shapes frames, and the words that time them: changing any file
 # in these folders renders again.
 FRAME_CODE = (PACKAGE / "lesson", PACKAGE / "narration", PACKAGE / "render", SCENES_DIR)
+
+OWN = "optanim"  # the folder of the media folder that holds optanim's renders
 
 QUALITIES = {  # name: (manim flag, folder manim writes to, pixel width)
     "low": ("l", "480p15", 854),
@@ -112,10 +115,12 @@ class Job:
 
     @property
     def media_dir(self) -> Path:
-        """Where manim writes. manim keeps a scene class's partial movies in one
-        folder, and every card is the class ``Card``: each card gets a media
-        folder of its own, so that cards render side by side."""
-        return self.media / self.source.name if self.is_card else self.media
+        """Where manim writes: ``optanim/`` in the media folder, where a plain
+        ``manim`` run never writes, so neither overwrites the other's videos or
+        partial movies. Every card is the class ``Card``, and manim keeps a
+        class's partial movies in one folder: each card gets a media folder of
+        its own, so that cards render side by side."""
+        return self.media / self.source.name if self.is_card else self.media / OWN
 
     @property
     def slides_dir(self) -> Path:
@@ -144,7 +149,7 @@ class Job:
     @property
     def folder(self) -> Path:
         if self.still:
-            return self.media / "images" / self.scene.name
+            return self.media_dir / "images" / self.scene.name
         folder = f"{self.size[1]}p{self.frame_rate}"  # as manim names it
         return self.media_dir / "videos" / self.scene.name / folder
 

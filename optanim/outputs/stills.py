@@ -7,6 +7,7 @@ pair's measured distance printed under it.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib.image
@@ -20,7 +21,15 @@ from optanim.qa.original import draw_original
 
 
 def measure(spec: FigureSpec, frame: np.ndarray, original: np.ndarray) -> str:
-    """How far ``frame`` is from ``original``, measured from their pixels."""
+    """How far ``frame`` is from ``original``, measured from their pixels, or
+    why it cannot be (a frame too small to find its axes in, say)."""
+    try:
+        return _distance(spec, frame, original)
+    except ValueError as err:
+        return f"not measured: {err}"
+
+
+def _distance(spec: FigureSpec, frame: np.ndarray, original: np.ndarray) -> str:
     if spec.view3d is not None:
         a = framematch.line_pixels(frame, framematch.C0)
         b = framematch.line_pixels(original, framematch.C0)
@@ -37,22 +46,32 @@ def measure(spec: FigureSpec, frame: np.ndarray, original: np.ndarray) -> str:
 
 
 def original_rgb(spec: FigureSpec, width_px: int) -> np.ndarray:
-    """The original at ``width_px`` pixels wide, as RGB."""
-    return framematch.figure_rgb(draw_original(spec, dpi=width_px / spec.figsize[0]))
+    """The original as the lesson shows it, as RGB: drawn at ``width_px``
+    pixels for its figure size, then cropped to what it draws, every label
+    included, as the notebook's inline backend saves it (``bbox_inches="tight"``).
+    """
+    fig = draw_original(spec, dpi=width_px / spec.figsize[0])
+    png = io.BytesIO()
+    fig.savefig(png, format="png", bbox_inches="tight", facecolor="white")
+    png.seek(0)
+    rgba = matplotlib.image.imread(png, format="png")
+    return (rgba[..., :3] * 255).round().astype(np.uint8)
 
 
 def write_stills(jobs, width_px: int) -> Path:
     """Writes each job's original beside its still, and one sheet of all pairs.
 
     ``jobs`` are the finished still jobs of the command-line tool; each has
-    ``scene``, ``output`` (the still's path) and ``media``.
+    ``scene``, ``output`` (the still's path) and ``media``. Each original's
+    figure is drawn ``width_px`` wide (the quality's frame width), then cropped
+    to its labels.
     """
     rows = []
     for job in jobs:
         spec = SPECS[job.scene.name]
         frame = matplotlib.image.imread(job.output)[..., :3]
         frame = (frame * 255).round().astype(np.uint8)
-        original = original_rgb(spec, width_px // 2)
+        original = original_rgb(spec, width_px)
         beside = job.output.with_name(job.output.stem + "_original.png")
         with written_in_place(beside) as temp:
             matplotlib.image.imsave(temp, original, format="png")

@@ -1,0 +1,1 @@
+"""Render jobs, the process runner, and files written in place."""
