@@ -65,4 +65,6 @@ preview: setup
 	.venv/bin/optanim preview
 
 clean:
-	rm -rf media/videos media/images media/lecture media/slides media/previews media/logs
+	rm -rf media/videos media/images media/optanim media/cards media/lecture \
+		media/slides media/clips media/stills media/previews media/script \
+		media/speech media/logs

@@ -113,7 +113,7 @@ def cmd_clips(args) -> None:
 
     quality = args.quality or ("low" if args.format == "gif" else "medium")
     settings = dataclasses.replace(_request(args), quality=quality)
-    make_clips(settings, args.scenes, args.format, args.transparent)
+    make_clips(settings, args.scenes, args.format, args.transparent, args.mute)
 
 
 def cmd_preview(args) -> None:
@@ -284,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
                 "--transparent",
                 action="store_true",
                 help="with an alpha channel, in webm or gif (default: off)",
+            )
+            p.add_argument(
+                "--mute",
+                action="store_true",
+                help="without the narration (default: an MP4 clip speaks; "
+                "WebM and GIF clips are always silent)",
             )
         if name == "slides":
             p.add_argument(

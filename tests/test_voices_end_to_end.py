@@ -126,3 +126,14 @@ def test_espeak_speaks_chinese(one_scene):
         assert onset == pytest.approx(cue.start, abs=0.05)
     assert captions.check_file(Path("media/lecture/low/lecture_zh.srt"), "zh", 5) == []
     assert os.environ["OPTANIM_VOICE"] == "espeak"
+
+
+def test_a_clip_speaks_unless_muted():
+    for extra, name, streams in (
+        ([], "local_minimum.mp4", {"video", "audio"}),
+        (["--mute"], "local_minimum_mute.mp4", {"video"}),
+    ):
+        status, output = run("clips", SCENE, *TINY, *extra)
+        assert status == 0, output
+        with av.open(f"media/clips/low/{name}") as container:
+            assert {s.type for s in container.streams} - {"data"} == streams
