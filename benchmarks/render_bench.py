@@ -8,6 +8,12 @@ the encoder alone (PyAV libx264/yuv420p/crf 23, as manim 0.21 encodes partial mo
 and at our own settings) and a matplotlib peer of local_minimum. At -qh each scene is
 also rendered through manim's own writer, to compare our encode with its (PSNR, size).
 ``optanim lecture``/``preview`` when present.
+
+Held frames: one scene rendered at -qh as it is and with 20 s more held at its
+end, in turns; the difference over 20 is what one more held second costs
+(``held_second_wall_s`` in the JSON). The narrated lecture's length and real-time
+factor come from ``optanim lecture`` cold (speech synthesis included), and the
+synthesis of the whole script is timed alone, cold and then cached.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import json
 import os
 import platform
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,11 +64,15 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
-def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float, str, int]:
+def run(
+    cmd: list[str], cwd: Path = ROOT, env: dict | None = None
+) -> tuple[float, float, str, int]:
     """Wall seconds, peak RSS (MiB) of the process tree's largest member, output."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         log.seek(0)
@@ -159,6 +171,97 @@ def bench_scene(entry, q: str) -> dict:
     )
 
 
+HELD_SECONDS = 20
+# every line of every scene, spoken by the default voice into OPTANIM_SPEECH_DIR
+SPEAK_ALL = """
+import json, time
+from optanim.lesson import params
+from optanim.lesson.catalog import SCENES
+from optanim.narration import script
+started = time.perf_counter()
+narration = script.resolve(lang="en")[0]
+lines = {}
+for entry in SCENES:
+    if entry.exists:
+        scene_params = params.resolve(entry.name)
+        for line in script.scene_lines(entry.name, scene_params, narration.lang):
+            lines[line.id] = line
+cache = script.speak_all(narration, list(lines.values()))
+found = dict(voice=narration.voice.name, lines=len(lines))
+found["speech_s"] = sum(narration.timed(line, cache).seconds for line in lines.values())
+found["synthesized"] = cache.synthesized
+found["in_process_s"] = time.perf_counter() - started
+print(json.dumps(found))
+"""
+
+
+def held_scene(entry, folder: Path) -> Path:
+    """A scene file of ``entry``'s scene with HELD_SECONDS more held at its end."""
+    path = folder / f"{entry.name}_held.py"
+    path.write_text(
+        f"from scenes.{entry.name} import {entry.cls} as Scene\n\n\n"
+        f"class {entry.cls}(Scene):\n"
+        "    def construct(self):\n"
+        "        super().construct()\n"
+        f"        self.wait({HELD_SECONDS})\n"
+    )
+    return path
+
+
+def bench_held(entry, pairs: int) -> dict:
+    """What one more held second costs at -qh: ``entry`` rendered as it is and
+    with HELD_SECONDS more held, in turns; medians, and the median of each
+    pair's difference over HELD_SECONDS."""
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    runs: dict[str, list] = {"as_is": [], "held": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {"as_is": entry.path, "held": held_scene(entry, Path(tmp))}
+        for _ in range(pairs):
+            for kind, path in files.items():
+                media = Path(tmp, kind)
+                shutil.rmtree(media, ignore_errors=True)
+                cmd = [PY, "-m", "manim", "render", "-qh", "--disable_caching"]
+                cmd += ["--media_dir", str(media), str(path), entry.cls]
+                wall, _, out, rc = run(cmd, env=env)
+                mp4 = newest_mp4(media)
+                if rc or mp4 is None:
+                    return {"scene": entry.name, "error": out[-800:]}
+                runs[kind].append((wall, read_mp4(mp4)[1], mp4.stat().st_size))
+    as_is, held = runs["as_is"], runs["held"]
+    pairs_s = zip(as_is, held, strict=True)
+    per_second = [(h[0] - a[0]) / HELD_SECONDS for a, h in pairs_s]
+    return dict(
+        scene=entry.name,
+        pairs=pairs,
+        as_is_wall_s=statistics.median(r[0] for r in as_is),
+        held_wall_s=statistics.median(r[0] for r in held),
+        as_is_video_s=as_is[0][1],
+        held_video_s=held[0][1],
+        held_second_wall_s=statistics.median(per_second),
+        held_second_bytes=(held[0][2] - as_is[0][2]) / HELD_SECONDS,
+    )
+
+
+def bench_speech(results: dict) -> None:
+    """Synthesis of the whole script by the default voice, cold then cached."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = os.environ | {"OPTANIM_SPEECH_DIR": cache, "PYTHONPATH": str(ROOT)}
+        for kind in ("cold", "cached"):
+            wall, _, out, rc = run([PY, "-c", SPEAK_ALL], env=env)
+            if rc:
+                print(f"- speech synthesis ({kind}): failed, rc {rc}")
+                return
+            found = json.loads(out.strip().splitlines()[-1])
+            results[f"speech_{kind}"] = found | {"wall_s": wall}
+            speed = found["speech_s"] / wall
+            speed = f", {speed:.0f}x real time" if kind == "cold" else ""
+            print(
+                f"- speech synthesis of the whole script ({kind}, {found['voice']}): "
+                f"{wall:.1f} s wall for {found['lines']} lines, "
+                f"{found['speech_s']:.1f} s of speech{speed}"
+            )
+
+
 def matplotlib_peer(n: int, width: int, height: int, fps: int) -> float:
     """A matplotlib user's version of the local-minimum clip: line + moving dot."""
     xs = np.linspace(-1.5, 2.0, 400)
@@ -183,8 +286,15 @@ def matplotlib_peer(n: int, width: int, height: int, fps: int) -> float:
     return encode_fps(draw, n, fps)
 
 
-def bench_cli(results: dict) -> None:
-    """Time ``optanim lecture`` (jobs 1, 2, cached) and ``optanim preview``."""
+def duration(path: Path) -> float:
+    """Seconds of video in ``path``, from its container."""
+    with av.open(str(path)) as container:
+        return container.duration / av.time_base
+
+
+def bench_cli(results: dict, lecture_jobs: list[int]) -> None:
+    """Time ``optanim lecture`` cold (with each of ``lecture_jobs``, speech
+    synthesis included) and cached, and ``optanim preview``."""
     helptext = run([OPTANIM, "--help"])[2]
     found = re.findall(r"\{([^}]*)\}", helptext)
     cmds = set(found[0].split(",")) if found else set()
@@ -192,18 +302,20 @@ def bench_cli(results: dict) -> None:
         print("- `optanim lecture`: not in this CLI, skipped")
     else:
         with tempfile.TemporaryDirectory() as media:
-            for jobs in (1, 2):
+            for jobs in lecture_jobs:
                 cmd = [OPTANIM, "lecture", "-q", "high", "--jobs", str(jobs)]
                 wall, rss, out, rc = run(cmd + ["--media-dir", f"{media}/j{jobs}"])
-                mp4 = newest_mp4(Path(f"{media}/j{jobs}"))
-                dur = read_mp4(mp4)[1] if mp4 and not rc else 0.0
+                mp4 = Path(media, f"j{jobs}", "lecture", "high", "lecture.mp4")
+                dur = duration(mp4) if mp4.exists() and not rc else 0.0
                 rtf = f"{wall / dur:.2f}" if dur else "n/a"
-                results[f"lecture_jobs{jobs}"] = dict(wall_s=wall, video_s=dur, rc=rc)
+                results[f"lecture_jobs{jobs}"] = dict(
+                    wall_s=wall, video_s=dur, rtf=wall / dur if dur else None, rc=rc
+                )
                 print(
                     f"- lecture -q high --jobs {jobs}: {wall:.1f} s wall, "
                     f"{dur:.1f} s video, real-time factor {rtf}, rc {rc}"
                 )
-            wall, _, out, rc = run(cmd + ["--media-dir", f"{media}/j2"])
+            wall, _, out, rc = run(cmd + ["--media-dir", f"{media}/j{jobs}"])
             cached = "up to date" in out.lower()
             results["lecture_cached"] = {"wall_s": wall, "up_to_date": cached, "rc": rc}
             print(
@@ -219,13 +331,27 @@ def bench_cli(results: dict) -> None:
         print(f"- preview: {wall:.1f} s wall, rc {rc}")
 
 
+PARTS = ("scenes", "held", "speech", "lecture")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", type=Path, help="write the numbers here")
     ap.add_argument("--quick", action="store_true", help="-ql only, fewer scenes")
     ap.add_argument("--scenes", nargs="*", help="only these scene names")
     ap.add_argument("--qualities", default=None, help="e.g. 'lh' (default) or 'h'")
+    ap.add_argument(
+        "--only", default=",".join(PARTS), help=f"some of {','.join(PARTS)}"
+    )
+    ap.add_argument(
+        "--held-scene", default="local_minimum", help="(default: %(default)s)"
+    )
+    ap.add_argument("--held-pairs", type=int, default=3, help="(default: %(default)s)")
+    ap.add_argument(
+        "--lecture-jobs", default="1,2", help="--jobs values (default: %(default)s)"
+    )
     args = ap.parse_args()
+    parts = set(args.only.split(","))
     entries = [e for e in SCENES if e.exists]
     if args.scenes:
         entries = [e for e in entries if e.name in args.scenes]
@@ -235,14 +361,49 @@ def main() -> None:
 
     now = datetime.datetime.now()
     print(f"# Render benchmark\n\n{machine()}  \n{now:%Y-%m-%d %H:%M}\n")
+    results = dict(machine=machine(), date=now.isoformat())
+    if "scenes" in parts:
+        bench_scenes(entries, qualities, args.quick, results)
+    if "held" in parts and not args.quick:
+        held = bench_held(
+            next(e for e in SCENES if e.name == args.held_scene), args.held_pairs
+        )
+        results["held"] = held
+        if "error" in held:
+            print(f"- held frames: the render failed: {held['error']}")
+        else:
+            results["held_second_wall_s"] = held["held_second_wall_s"]
+            print(
+                f"- one more held second at 1080p60 ({held['scene']}, "
+                f"{held['as_is_video_s']:.1f} s of video and {HELD_SECONDS} s more, "
+                f"median of {held['pairs']} pairs in turns): "
+                f"{held['held_second_wall_s']:.3f} s wall, "
+                f"{held['held_second_bytes'] / 1024:.1f} KiB; "
+                f"{held['as_is_wall_s']:.1f} s and {held['held_wall_s']:.1f} s wall"
+            )
+    if "speech" in parts:
+        bench_speech(results)
+    if "lecture" in parts:
+        if args.quick:
+            print("- optanim lecture/preview: skipped (--quick)")
+        else:
+            bench_cli(results, [int(j) for j in args.lecture_jobs.split(",")])
+
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+        print(f"\nwrote {args.json}")
+
+
+def bench_scenes(entries, qualities: str, quick: bool, results: dict) -> None:
+    """Each scene at each quality, the encoder's ceilings and the peer."""
     rows = [bench_scene(e, q) for q in qualities for e in entries]
     ceilings, ours = {}, {}
     for q in qualities:  # the encoder alone, nothing else running
         w, h, fps = QUALITIES[q]
         blank = np.full((h, w, 3), 255, np.uint8)
         frame = next((r["_last"] for r in rows if r["q"] == q and "_last" in r), blank)
-        ceilings[q] = encode_fps(frame, 60 if args.quick else 240, fps)
-        ours[q] = encode_fps(frame, 60 if args.quick else 240, fps, CODEC_OPTIONS)
+        ceilings[q] = encode_fps(frame, 60 if quick else 240, fps)
+        ours[q] = encode_fps(frame, 60 if quick else 240, fps, CODEC_OPTIONS)
 
     print(
         "| scene | quality | frames | video s | wall s | fps | RTF | peak RSS MiB "
@@ -284,7 +445,7 @@ def main() -> None:
     top = max(qualities, key="lh".index)  # the peer matches our best render
     ok = [r for r in rows if "error" not in r and r["q"] == top]
     peer_src = next((r for r in ok if r["scene"] == "local_minimum"), None)
-    results = dict(machine=machine(), date=now.isoformat(), encoder_fps=ceilings)
+    results["encoder_fps"] = ceilings
     results["encoder_fps_our_settings"] = ours
     if peer_src:
         w, h, fps = QUALITIES[peer_src["q"]]
@@ -296,15 +457,7 @@ def main() -> None:
             f"{w}x{h}): {peer:.1f} fps; local_minimum -q{peer_src['q']} runs at "
             f"{ratio:.2f}x its speed"
         )
-    if args.quick:
-        print("- optanim lecture/preview: skipped (--quick)")
-    else:
-        bench_cli(results)
-
-    if args.json:
-        results["scenes"] = [{k: v for k, v in r.items() if k != "_last"} for r in rows]
-        args.json.write_text(json.dumps(results, indent=2, default=str))
-        print(f"\nwrote {args.json}")
+    results["scenes"] = [{k: v for k, v in r.items() if k != "_last"} for r in rows]
 
 
 if __name__ == "__main__":

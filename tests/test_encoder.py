@@ -1,9 +1,11 @@
 """The one-encoder writer against manim's own, read back with PyAV."""
 
 import importlib
+from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.bitstream
 import numpy as np
 import pytest
 from manim import BLUE, LEFT, RIGHT, Circle, Dot, Scene, Square, tempconfig
@@ -12,7 +14,14 @@ from manim.renderer.cairo_renderer import CairoRenderer
 from optanim.lesson.catalog import BY_NAME, SCENES
 from optanim.lesson.settings import ENCODER_THREADS
 from optanim.render import internals as encoder
-from optanim.render.internals import BLOCK, Renderer, SceneEncoder, ToYuv
+from optanim.render.internals import (
+    BLOCK,
+    HeldFrames,
+    NotRepeatable,
+    Renderer,
+    SceneEncoder,
+    ToYuv,
+)
 
 
 class Moves(Scene):
@@ -82,11 +91,132 @@ def test_scene_matches_manims_own_encoder(both):
     assert ours.stat().st_size <= 1.3 * theirs.stat().st_size
 
 
-def test_a_held_frame_is_encoded_as_the_same_picture(both):
+def pictures(path: Path) -> tuple[list[np.ndarray], list[int]]:
+    """Every decoded picture in yuv420p, and each step between their pts."""
+    with av.open(str(path)) as container:
+        frames = list(container.decode(video=0))
+    steps = np.diff([f.pts for f in frames]).tolist()
+    return [f.to_ndarray(format="yuv420p") for f in frames], steps
+
+
+def test_a_held_stretch_decodes_to_its_first_picture_at_a_constant_rate(both):
+    (movie, _), (_, ours) = both
+    for wait in (ours[0], ours[3]):
+        frames, steps = pictures(wait)
+        assert len(frames) == 6
+        assert all(np.array_equal(frame, frames[0]) for frame in frames)
+        assert len(set(steps)) == 1
+    frames, steps = pictures(movie)  # manim joins the clips into one, still CFR
+    assert len(frames) == 39
+    assert len(set(steps)) == 1
+    assert all(np.array_equal(frame, frames[18]) for frame in frames[18:24])
+
+
+def test_the_clips_join_as_manim_slides_joins_them(both, tmp_path):
+    from manim_slides.utils import concatenate_video_files
+
     (_, _), (_, ours) = both
-    frames, _ = decode(ours[0])
-    assert len(frames) == 6
-    assert psnr(frames[1:], frames[:1] * 5) >= 45
+    joined = tmp_path / "joined.mp4"
+    concatenate_video_files(ours[::-1], joined)  # a held clip in the middle
+    frames, steps = pictures(joined)
+    assert len(frames) == 39
+    assert len(set(steps)) == 1
+
+
+def test_a_held_frame_is_coded_once_and_repeated_in_some_bytes(both):
+    (_, _), (_, ours) = both
+    with av.open(str(ours[0])) as container:
+        sizes = [p.size for p in container.demux(video=0) if p.size]
+    assert len(sizes) == 6
+    assert max(sizes[1:]) < 30 < sizes[0]
+
+
+def test_frames_after_a_hold_in_the_same_clip_decode_on(tmp_path):
+    rng = np.random.default_rng(1)
+    pictures_in = [rng.integers(0, 256, (36, 64, 4), np.uint8) for _ in range(4)]
+    scene = SceneEncoder(64, 36, Fraction(15))
+    scene.begin(tmp_path / "clip.mp4")
+    for count, rgba in zip([1, 5, 1, 3], pictures_in, strict=True):
+        scene.put(count, rgba)
+    scene.end()
+    scene.seal()
+    scene.join()
+    frames, steps = pictures(tmp_path / "clip.mp4")
+    assert len(frames) == 10
+    assert len(set(steps)) == 1
+    for held in (frames[1:6], frames[7:10]):
+        assert all(np.array_equal(frame, held[0]) for frame in held)
+    assert not np.array_equal(frames[5], frames[6])
+
+
+def test_the_repeats_read_back_unchanged_through_ffmpegs_h264_syntax(both):
+    """FFmpeg's coded bitstream reader parses each repeat's slice header field
+    by field and writes it back: the same bytes, so it is well formed."""
+    (_, _), (_, ours) = both
+    with av.open(str(ours[3])) as container:
+        stream = container.streams.video[0]
+        rewrite = av.bitstream.BitStreamFilterContext("h264_metadata", stream)
+        given, written = [], []
+        for packet in container.demux(stream):
+            if packet.size:
+                given.append(bytes(packet)[4:])  # after the NAL unit's length
+                written += [bytes(p)[4:] for p in rewrite.filter(packet)]
+    assert len(given) == 6
+    assert written[1:] == given[1:]
+
+
+def test_the_repeats_skip_macroblocks_as_x264_codes_an_unchanged_picture():
+    """x264 codes a P frame of an unchanged picture as one slice that skips
+    every macroblock: its CABAC data is byte for byte what we write at its QP."""
+    width, height = 640, 360
+    options = encoder.codec_options() | {"threads": "1"}  # one slice a frame
+    template, stream = encoder.open_encoder((width, height), Fraction(15), options)
+    rgb = np.zeros((height, width, 3), np.uint8)
+    rgb[:, : width // 2] = 200
+    rgb[height // 4 : height // 2, width // 8 : width // 2] = (30, 90, 160)
+    picture = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+    packets = []
+    for pts, kind in enumerate([encoder.KEY, av.video.frame.PictureType.P]):
+        picture.pts, picture.pict_type = pts, kind
+        packets += stream.codec_context.encode(picture)
+    packets += stream.codec_context.encode(None)
+    template.close()
+    slice_data = encoder._nal_units(bytes(packets[1]))[1]
+    macroblocks = (width // 16) * -(-height // 16)
+    cabac = [encoder._all_skipped_cabac(macroblocks, qp) for qp in range(52)]
+    matched = {data for data in cabac if slice_data.endswith(data)}
+    assert len(matched) == 1  # neighbouring QPs can start CABAC alike
+    assert len(matched.pop()) >= 8
+
+
+def test_repeats_that_do_not_decode_to_the_picture_are_not_used(tmp_path, monkeypatch):
+    monkeypatch.setattr(encoder, "_CHECKED", {})
+    half = encoder._all_skipped_cabac
+    monkeypatch.setattr(encoder, "_cabac_data", lambda mbs: half(mbs // 2))
+    warned = []
+    monkeypatch.setattr(encoder.logger, "warning", warned.append)
+    scene = SceneEncoder(64, 36, Fraction(15))
+    scene.begin(tmp_path / "clip.mp4")
+    rgba = np.zeros((36, 64, 4), np.uint8)
+    rgba[10:20, 5:40] = (200, 40, 40, 255)
+    scene.put(6, rgba)
+    scene.end()
+    scene.seal()
+    scene.join()
+    assert warned == ["Held frames are encoded one by one: the repeats did not "
+                      "decode to the picture they repeat"]  # fmt: skip
+    with av.open(str(tmp_path / "clip.mp4")) as container:
+        sizes = [p.size for p in container.demux(video=0) if p.size]
+    assert len(sizes) == 6  # all from x264
+
+
+def test_a_stream_the_repeats_are_not_written_for_is_refused():
+    with pytest.raises(NotRepeatable):
+        HeldFrames.of(b"")
+    interlaced = encoder.open_encoder((64, 36), Fraction(15), {"flags": "+ildct"})
+    with pytest.raises(NotRepeatable, match="interlaced"):
+        HeldFrames.of(interlaced[1].codec_context.extradata)
+    interlaced[0].close()
 
 
 def test_a_failure_is_raised_and_leaves_no_clip_behind(tmp_path):
@@ -130,20 +260,32 @@ def whole(rgba: np.ndarray) -> np.ndarray:
     return frame.reformat(format="yuv420p").to_ndarray()
 
 
-@pytest.mark.parametrize(("height", "width"), [(1080, 1920), (288, 512), (36, 64)])
-def test_converting_the_changed_rows_again_equals_converting_all(height, width):
+@pytest.mark.parametrize(
+    ("height", "width"), [(1080, 1920), (288, 512), (100, 170), (36, 64)]
+)
+def test_converting_what_changed_again_equals_converting_all(height, width):
     rng = np.random.default_rng(height)
-    blocks = -(-height // BLOCK)
     for _ in range(20):
         before = rng.integers(0, 256, (height, width, 4), np.uint8)
-        changed = rng.random(blocks) < rng.random() / 2
         after = before.copy()
-        for block in np.flatnonzero(changed):
-            rows = slice(block * BLOCK, (block + 1) * BLOCK)
-            after[rows] = rng.integers(0, 256, after[rows].shape, np.uint8)
+        changed = encoder.no_change(height, width)
+        for _ in range(rng.integers(1, 4)):  # a few rectangles
+            top, bottom = np.sort(rng.integers(0, height, 2)) + [0, 1]
+            left, right = np.sort(rng.integers(0, width, 2)) + [0, 1]
+            after[top:bottom, left:right] = rng.integers(0, 256, 4, np.uint8)
+            spans = encoder.no_change(height, width)
+            spans[top // BLOCK : -(-bottom // BLOCK)] = (left, right)
+            changed = encoder._union(changed, spans)
         to_yuv = ToYuv()
         to_yuv(before)
         assert np.array_equal(to_yuv(after, changed).to_ndarray(), whole(after))
+
+
+def test_an_odd_sized_frame_loses_its_last_column_and_row():
+    rgba = np.random.default_rng(0).integers(0, 256, (37, 65, 4), np.uint8)
+    frame = ToYuv()(rgba)
+    assert (frame.width, frame.height) == (64, 36)
+    assert np.array_equal(frame.to_ndarray(), whole(rgba[:36, :64].copy()))
 
 
 class Checked(ToYuv):

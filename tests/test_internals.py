@@ -33,3 +33,11 @@ def test_the_writer_puts_frames_where_the_encoder_waits_for_them():
     source = inspect.getsource(SceneFileWriter.write_frame)
     assert "_current_encode_job" in source
     assert hasattr(internals.SceneEncoder, "failed")
+
+
+def test_manim_still_leaves_the_quotes_of_its_concat_list_to_us():
+    # SceneFileWriter.combine_files escapes each path's ' for ffmpeg's concat
+    # list; were manim to escape them too, they would be escaped twice.
+    source = inspect.getsource(SceneFileWriter.combine_files)
+    assert "fp.write(f\"file 'file:{pf_path}'\\n\")" in source
+    assert "replace(" not in source

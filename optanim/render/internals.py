@@ -33,20 +33,41 @@ encode of each scene at 1080p it measured 45.2 to 49.8 dB PSNR with files 1.09 t
 
 Frames also cost less on the way in: :class:`Renderer` converts each to yuv420p
 straight from the camera's pixels, instead of copying them for the encoder
-thread; within an animation it converts again only the rows that the moving
-mobjects cover, and a frame held for a whole wait is converted once.
+thread; within an animation it converts again only the rows, and the columns
+within them, that the moving mobjects cover, and a frame held for a whole wait
+is converted once.
 
-A scene opts in with the :class:`OneEncoder` mixin, as ``LessonSlide`` does.
+A held frame is coded once (:class:`HeldFrames`)
+------------------------------------------------
+
+Narration makes most of a lecture's frames held ones: every ``wait()`` while the
+voice speaks. x264 analysed and coded each of them, 60 a second at 1080p, nearly
+as dear as a moving frame. Now x264 codes a held picture once, as the IDR frame
+its clip starts on, and every further frame of the wait is a P frame written
+here whose one slice skips every macroblock: it decodes to a copy of the frame
+before it, so the whole wait decodes to its first picture, bit for bit, at
+constant frame rate, for about 70 bytes a frame at 1080p. x264 never sees the
+repeats: its timestamps stay contiguous, and the frame after a hold starts on an
+IDR frame again. Before the first hold of a stream, a second x264 with the same
+settings codes the picture and the repeats are decoded after it; if they do not
+decode to that picture bit for bit, held frames go to x264 one by one.
+
+A scene opts in with the :class:`OneEncoder` mixin, as ``LessonSlide`` does. It
+refuses the OpenGL renderer in one line, crops odd frame sizes to the even ones
+H.264 takes, writes nothing under ``--dry_run``, and joins clips in folders whose
+path holds a ``'``.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
 import os
 import sys
 import threading
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from queue import Queue
@@ -55,7 +76,7 @@ import av
 import manim
 import numpy as np
 from av.video.reformatter import VideoReformatter
-from manim import Camera, Mobject, Scene, VMobject, config, tempconfig
+from manim import Camera, Mobject, Scene, VMobject, config, logger, tempconfig
 from manim.__main__ import main as manim_main
 from manim.constants import RendererType
 from manim.renderer.cairo_renderer import CairoRenderer
@@ -72,6 +93,8 @@ SUPPORTED = manim.__version__.startswith(TESTED)
 
 KEY, NO_TYPE = av.video.frame.PictureType.I, av.video.frame.PictureType.NONE
 BLOCK = 8  # rows: the unit of the rows converted again
+COLUMNS = 32  # the unit of the columns converted again
+REFORMATTERS = 64  # swscale contexts kept, one for each size of band converted
 FRAMES_AHEAD = 4  # queued for the encoder: enough to keep it busy, 12-32 MB at 1080p
 # an IDR frame wherever a clip begins
 CODEC_OPTIONS = {"preset": "veryfast", "crf": "20", "forced-idr": "1"}
@@ -87,68 +110,106 @@ def codec_options() -> dict[str, str]:
 class ToYuv:
     """Converts RGBA pixels to the encoder's yuv420p frames.
 
-    Given which blocks of :data:`BLOCK` rows may have changed since the frame it
-    converted last, it converts only bands around those and copies the rest of
-    the last frame: a ball and a readout cover a sixth of the rows. The bands
-    reach a block beyond the changed rows, so that the chroma rows they share
-    come out as a whole-frame conversion makes them, and are converted from a
-    block further still, so that swscale's edges fall outside them.
+    Given the span of columns that may have changed since the frame it
+    converted last in each block of :data:`BLOCK` rows, it converts only bands
+    around those and copies the rest of the last frame: a ball and a readout
+    cover a sixth of the rows, and a fifth of their columns. A band reaches a
+    block of rows and :data:`COLUMNS` columns beyond what changed, so that the
+    chroma samples it shares come out as a whole-frame conversion makes them,
+    and is converted from as far again beyond, so that swscale's edges fall
+    outside it.
 
     Pixels are read without copying them first, and one swscale context serves
-    each band height: ``VideoFrame.reformat`` sets up a context and its threads
+    each size of band: ``VideoFrame.reformat`` sets up a context and its threads
     for every frame, which cost more than the conversion itself.
     """
 
     def __init__(self) -> None:
-        self.reformatters: dict[int, VideoReformatter] = {}
+        self.reformatters: dict[tuple[int, int], VideoReformatter] = {}
         self.last: np.ndarray | None = None  # yuv420p planes, one after another
 
     def __call__(
         self, rgba: np.ndarray, changed: np.ndarray | None = None
     ) -> av.VideoFrame:
-        """``rgba`` as yuv420p; ``changed``: a flag per block of rows that may
-        differ from the last call's pixels, or None to convert them all."""
-        height, width = rgba.shape[:2]
-        if height % 4 or width % 2:  # no whole chroma rows: no bands
+        """``rgba`` as yuv420p; ``changed``: for each block of rows, the
+        ``[first, end)`` columns that may differ from the last call's pixels
+        (none where first >= end), or None to convert them all."""
+        height, width = (side & ~1 for side in rgba.shape[:2])
+        rgba = rgba[:height, :width]  # yuv420p has even sides
+        if height % 4:  # no whole chroma rows: no bands
             return self._convert(rgba)
         shape = (height * 3 // 2, width)
         if changed is None or self.last is None or self.last.shape != shape:
-            planes, bands = np.empty(shape, np.uint8), [(0, height)]
+            planes, bands = np.empty(shape, np.uint8), [(0, height, 0, width)]
         else:
-            planes, bands = self.last.copy(), _bands(changed)
-        for start, stop in bands:
-            stop = min(stop, height)
-            keep = (start and start + BLOCK, stop if stop == height else stop - BLOCK)
-            converted = self._convert(rgba[start:stop])
+            planes, bands = self.last.copy(), _bands(changed, width)
+        for top, bottom, left, right in bands:
+            bottom = min(bottom, height)
+            rows = (top and top + BLOCK, bottom if bottom == height else bottom - BLOCK)
+            columns = (
+                left and left + COLUMNS,
+                right if right == width else right - COLUMNS,
+            )
+            converted = self._convert(rgba[top:bottom, left:right])
             for plane, source in zip(_split(planes), converted.planes, strict=True):
-                # chroma planes have half the rows
-                step = height // plane.shape[0]
-                rows = np.frombuffer(source, np.uint8).reshape(-1, source.line_size)
-                first, last = (row // step for row in keep)
-                begin = start // step
-                plane[first:last] = rows[first - begin : last - begin, : plane.shape[1]]
+                step = height // plane.shape[0]  # chroma planes are half the size
+                pixels = np.frombuffer(source, np.uint8).reshape(-1, source.line_size)
+                (y0, y1), (x0, x1) = (
+                    [i // step for i in keep] for keep in (rows, columns)
+                )
+                y, x = top // step, left // step
+                plane[y0:y1, x0:x1] = pixels[y0 - y : y1 - y, x0 - x : x1 - x]
         self.last = planes
         return av.VideoFrame.from_numpy_buffer(planes, format="yuv420p")
 
     def _convert(self, rgba: np.ndarray) -> av.VideoFrame:
-        reformatter = self.reformatters.setdefault(len(rgba), VideoReformatter())
+        size = rgba.shape[:2]
+        if size not in self.reformatters and len(self.reformatters) >= REFORMATTERS:
+            self.reformatters.clear()
+        reformatter = self.reformatters.setdefault(size, VideoReformatter())
         frame = av.VideoFrame.from_numpy_buffer(rgba, format="rgba")
         # One thread: swscale's own threads only add memory to bands this small.
         return reformatter.reformat(frame, format="yuv420p", threads=1)
 
 
-def _bands(changed: np.ndarray) -> list[tuple[int, int]]:
-    """The row ranges to convert: runs of ``changed`` blocks, grown by two."""
-    grown = np.zeros(len(changed) + 4, bool)
-    for shift in range(5):
-        grown[shift : shift + len(changed)] |= changed
-    return _runs(grown[2:-2])
+def _bands(changed: np.ndarray, width: int) -> list[tuple[int, int, int, int]]:
+    """The rectangles to convert, ``(top, bottom, left, right)``: each run of
+    blocks with changed columns grown by two blocks, across the columns that
+    changed in it grown by two :data:`COLUMNS`."""
+    bands = []
+    for top, bottom in _runs(_grown(changed[:, 0] < changed[:, 1], 2)):
+        spans = changed[top // BLOCK : bottom // BLOCK]
+        first, end = spans[:, 0].min(), spans[:, 1].max()
+        left = max(first // COLUMNS - 2, 0) * COLUMNS
+        right = min((-(-end // COLUMNS) + 2) * COLUMNS, width)
+        bands.append((top, bottom, left, right))
+    return bands
+
+
+def _grown(blocks: np.ndarray, by: int) -> np.ndarray:
+    """``blocks`` and the ``by`` blocks either side of each."""
+    grown = np.zeros(len(blocks) + 2 * by, bool)
+    for shift in range(2 * by + 1):
+        grown[shift : shift + len(blocks)] |= blocks
+    return grown[by:-by]
 
 
 def _runs(blocks: np.ndarray) -> list[tuple[int, int]]:
     """The row ranges of the runs of set ``blocks``."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], blocks, [0]])))
     return [(a * BLOCK, b * BLOCK) for a, b in edges.reshape(-1, 2)]
+
+
+def no_change(height: int, width: int) -> np.ndarray:
+    """Column spans, ``[first, end)`` for each block of rows, that cover nothing."""
+    spans = np.empty((-(-height // BLOCK), 2), np.int64)
+    spans[:] = (width, 0)
+    return spans
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Column spans that cover both ``a`` and ``b``."""
+    return np.stack([np.minimum(a[:, 0], b[:, 0]), np.maximum(a[:, 1], b[:, 1])], 1)
 
 
 def _split(planes: np.ndarray) -> list[np.ndarray]:
@@ -163,13 +224,354 @@ def _split(planes: np.ndarray) -> list[np.ndarray]:
     ]
 
 
+# -- Held frames: x264 codes the picture once, the repeats are written here -----
+#
+# A repeat is a P frame whose one slice skips every macroblock: each decodes to
+# a copy of the frame before it, so a held stretch decodes to exactly its first
+# picture, at constant frame rate, for some bytes a frame. Each is a reference
+# frame, so that frame_num and the picture order count advance as they should.
+
+# ITU-T H.264 Table 9-44: CABAC's rangeTabLPS[pStateIdx][qCodIRangeIdx]
+RANGE_LPS = (
+    (128, 176, 208, 240), (128, 167, 197, 227), (128, 158, 187, 216),
+    (123, 150, 178, 205), (116, 142, 169, 195), (111, 135, 160, 185),
+    (105, 128, 152, 175), (100, 122, 144, 166), (95, 116, 137, 158),
+    (90, 110, 130, 150), (85, 104, 123, 142), (81, 99, 117, 135),
+    (77, 94, 111, 128), (73, 89, 105, 122), (69, 85, 100, 116), (66, 80, 95, 110),
+    (62, 76, 90, 104), (59, 72, 86, 99), (56, 69, 81, 94), (53, 65, 77, 89),
+    (51, 62, 73, 85), (48, 59, 69, 80), (46, 56, 66, 76), (43, 53, 63, 72),
+    (41, 50, 59, 69), (39, 48, 56, 65), (37, 45, 54, 62), (35, 43, 51, 59),
+    (33, 41, 48, 56), (32, 39, 46, 53), (30, 37, 43, 50), (29, 35, 41, 48),
+    (27, 33, 39, 45), (26, 31, 37, 43), (24, 30, 35, 41), (23, 28, 33, 39),
+    (22, 27, 32, 37), (21, 26, 30, 35), (20, 24, 29, 33), (19, 23, 27, 31),
+    (18, 22, 26, 30), (17, 21, 25, 28), (16, 20, 23, 27), (15, 19, 22, 25),
+    (14, 18, 21, 24), (14, 17, 20, 23), (13, 16, 19, 22), (12, 15, 18, 21),
+    (12, 14, 17, 20), (11, 14, 16, 19), (11, 13, 15, 18), (10, 12, 15, 17),
+    (10, 12, 14, 16), (9, 11, 13, 15), (9, 11, 12, 14), (8, 10, 12, 14),
+    (8, 9, 11, 13), (7, 9, 11, 12), (7, 9, 10, 12), (7, 8, 10, 11),
+    (6, 8, 9, 11), (6, 7, 9, 10), (6, 7, 8, 9), (2, 2, 2, 2),
+)  # fmt: skip
+# Table 9-45: transIdxLPS[pStateIdx] (transIdxMPS is pStateIdx + 1, at most 62)
+TRANS_LPS = (
+    0, 0, 1, 2, 2, 4, 4, 5, 6, 7, 8, 9, 9, 11, 11, 12, 13, 13, 15, 15, 16, 16,
+    18, 18, 19, 19, 21, 21, 22, 22, 23, 24, 24, 25, 26, 26, 27, 27, 28, 29, 29,
+    30, 30, 30, 31, 32, 32, 33, 33, 33, 34, 34, 35, 35, 35, 36, 36, 36, 37, 37,
+    37, 38, 38, 63,
+)  # fmt: skip
+SKIP_QP = 51  # the repeats' slice QP: no residual is coded, and skipping is likeliest
+HIGH_PROFILES = {100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135}
+
+
+class NotRepeatable(ValueError):
+    """The stream uses a feature the repeats are not written for."""
+
+
+class _Reader:
+    """Reads the fields of an RBSP: u(n), ue(v) and se(v)."""
+
+    def __init__(self, rbsp: bytes) -> None:
+        self.bits, self.left = int.from_bytes(rbsp, "big"), 8 * len(rbsp)
+
+    def u(self, n: int) -> int:
+        self.left -= n
+        if self.left < 0:
+            raise NotRepeatable("a parameter set ends early")
+        return (self.bits >> self.left) & ((1 << n) - 1)
+
+    def ue(self) -> int:
+        zeros = 0
+        while not self.u(1):
+            zeros += 1
+        return (1 << zeros) - 1 + self.u(zeros)
+
+    def se(self) -> int:
+        code = self.ue()
+        return (code + 1) // 2 if code % 2 else -(code // 2)
+
+
+class _Writer:
+    """Writes the fields of an RBSP."""
+
+    def __init__(self) -> None:
+        self.bits, self.size = 0, 0
+
+    def u(self, n: int, value: int) -> None:
+        self.bits, self.size = (self.bits << n) | value, self.size + n
+
+    def ue(self, value: int) -> None:
+        self.u(2 * (value + 1).bit_length() - 1, value + 1)
+
+    def se(self, value: int) -> None:
+        self.ue(2 * value - 1 if value > 0 else -2 * value)
+
+    def align(self, bit: int) -> None:
+        while self.size % 8:
+            self.u(1, bit)
+
+    def bytes(self) -> bytes:
+        return self.bits.to_bytes(self.size // 8, "big")
+
+
+def _nal_units(annex_b: bytes) -> dict[int, bytes]:
+    """The RBSP of each NAL unit type in an Annex B byte stream (the last one)."""
+    units = {}
+    for unit in annex_b.split(b"\x00\x00\x01"):
+        unit = unit.rstrip(b"\x00")
+        if unit:
+            units[unit[0] & 0x1F] = unit[1:].replace(b"\x00\x00\x03", b"\x00\x00")
+    return units
+
+
+def _escaped(rbsp: bytes) -> bytes:
+    """``rbsp`` with the emulation prevention bytes a NAL unit needs."""
+    out, zeros = bytearray(), 0
+    for byte in rbsp:
+        if zeros >= 2 and byte <= 3:
+            out.append(3)
+            zeros = 0
+        out.append(byte)
+        zeros = zeros + 1 if byte == 0 else 0
+    return bytes(out)
+
+
+def _all_skipped_cabac(macroblocks: int, qp: int = SKIP_QP) -> bytes:
+    """CABAC slice data that skips ``macroblocks`` macroblocks, ending the slice
+    (H.264 9.3.4): mb_skip_flag 1 and end_of_slice_flag for each, then the
+    flush, whose last bit is the rbsp_stop_one_bit, and zeros to a byte."""
+    # mb_skip_flag's context 11 at cabac_init_idc 0 (Table 9-13, 9.3.1.1): when
+    # every macroblock is skipped, no neighbour moves it to context 12 or 13.
+    m, n = 23, 33
+    state = min(max(((m * min(max(qp, 0), 51)) >> 4) + n, 1), 126)
+    state, skip_likelier = (state - 64, True) if state > 63 else (63 - state, False)
+    low, span, pending, first = 0, 510, 0, True
+    bits: list[int] = []
+
+    def put(bit: int) -> None:
+        nonlocal pending, first
+        if not first:
+            bits.append(bit)
+        first = False
+        bits.extend([1 - bit] * pending)
+        pending = 0
+
+    def renormalize() -> None:
+        nonlocal low, span, pending
+        while span < 256:
+            if low < 256:
+                put(0)
+            elif low >= 512:
+                low -= 512
+                put(1)
+            else:
+                low -= 256
+                pending += 1
+            span, low = span << 1, low << 1
+
+    for macroblock in range(macroblocks):
+        lps = RANGE_LPS[state][(span >> 6) & 3]  # mb_skip_flag = 1:
+        span -= lps
+        if skip_likelier:  # the most probable symbol
+            state = min(state + 1, 62)
+        else:
+            low, span = low + span, lps
+            skip_likelier = state == 0
+            state = TRANS_LPS[state]
+        renormalize()
+        span -= 2  # end_of_slice_flag, a terminating bin
+        if macroblock < macroblocks - 1:
+            renormalize()  # 0: not yet
+    low, span = low + span, 2  # 1: the flush
+    renormalize()
+    put((low >> 9) & 1)
+    bits += [(low >> 8) & 1, 1]
+    bits += [0] * (-len(bits) % 8)
+    return int("".join(map(str, bits)), 2).to_bytes(len(bits) // 8, "big")
+
+
+@dataclass(frozen=True)
+class HeldFrames:
+    """The repeats of a held picture in the stream of an encoder's ``extradata``
+    (its SPS and PPS, in Annex B form, as x264 gives them)."""
+
+    pps_id: int
+    chroma: bool  # ChromaArrayType != 0
+    log2_frame_num: int
+    poc_type: int
+    log2_poc_lsb: int
+    macroblocks: int
+    cabac: bool
+    bottom_poc: bool
+    weighted: bool
+    init_qp: int
+    deblocking_control: bool
+    redundant_pic_cnt: bool
+
+    @classmethod
+    def of(cls, extradata: bytes) -> HeldFrames:
+        """Reads what the repeats must match from the SPS and PPS (7.3.2.1 and
+        7.3.2.2); raises :class:`NotRepeatable` on what they are not written for."""
+        units = _nal_units(extradata)
+        if 7 not in units or 8 not in units:
+            raise NotRepeatable("no SPS and PPS in the extradata")
+        sps = _Reader(units[7])
+        profile, _, sps_id = sps.u(8), sps.u(16), sps.ue()
+        chroma_format, separate_planes = 1, 0
+        if profile in HIGH_PROFILES:
+            chroma_format = sps.ue()
+            if chroma_format == 3:
+                separate_planes = sps.u(1)
+            sps.ue(), sps.ue(), sps.u(1)  # bit depths, lossless
+            if sps.u(1):
+                raise NotRepeatable("scaling matrices")
+        log2_frame_num, poc_type = sps.ue() + 4, sps.ue()
+        if poc_type == 1:
+            raise NotRepeatable("picture order count type 1")
+        log2_poc_lsb = sps.ue() + 4 if poc_type == 0 else 0
+        sps.ue(), sps.u(1)  # max_num_ref_frames, gaps_in_frame_num_value_allowed
+        macroblocks = (sps.ue() + 1) * (sps.ue() + 1)
+        if not sps.u(1):
+            raise NotRepeatable("interlaced coding")
+        pps = _Reader(units[8])
+        pps_id = pps.ue()
+        if pps.ue() != sps_id:
+            raise NotRepeatable("a PPS of another SPS")
+        cabac, bottom_poc = pps.u(1), pps.u(1)
+        if pps.ue():
+            raise NotRepeatable("slice groups")
+        pps.ue(), pps.ue()  # num_ref_idx_l0/l1_default_active_minus1
+        weighted, _ = pps.u(1), pps.u(2)
+        init_qp = 26 + pps.se()
+        pps.se(), pps.se()  # pic_init_qs, chroma_qp_index_offset
+        deblocking_control, _, redundant = pps.u(1), pps.u(1), pps.u(1)
+        return cls(
+            pps_id, bool(chroma_format and not separate_planes), log2_frame_num,
+            poc_type, log2_poc_lsb, macroblocks, bool(cabac), bool(bottom_poc),
+            bool(weighted), init_qp, bool(deblocking_control), bool(redundant),
+        )  # fmt: skip
+
+    @property
+    def cycle(self) -> int:
+        """Repeats after which frame_num and the picture order count wrap."""
+        return max(1 << self.log2_frame_num, (1 << self.log2_poc_lsb) // 2)
+
+    def packet(self, k: int) -> bytes:
+        """The ``k``-th repeat (from 1) after an IDR frame: one access unit in
+        Annex B form, a P slice that skips every macroblock (7.3.3, 7.3.4)."""
+        header = _Writer()
+        header.ue(0)  # first_mb_in_slice
+        header.ue(5)  # slice_type: P, as every slice of the picture
+        header.ue(self.pps_id)
+        header.u(self.log2_frame_num, k % (1 << self.log2_frame_num))
+        if self.poc_type == 0:
+            header.u(self.log2_poc_lsb, 2 * k % (1 << self.log2_poc_lsb))
+            if self.bottom_poc:
+                header.se(0)  # delta_pic_order_cnt_bottom
+        if self.redundant_pic_cnt:
+            header.ue(0)
+        header.u(1, 1)  # num_ref_idx_active_override_flag: one reference,
+        header.ue(0)  # the frame before
+        header.u(1, 0)  # ref_pic_list_modification_flag_l0
+        if self.weighted:  # pred_weight_table: no weights
+            header.ue(0)
+            if self.chroma:
+                header.ue(0)
+            header.u(1, 0)
+            if self.chroma:
+                header.u(1, 0)
+        header.u(1, 0)  # adaptive_ref_pic_marking_mode_flag: a sliding window
+        if self.cabac:
+            header.ue(0)  # cabac_init_idc
+        header.se(SKIP_QP - self.init_qp)  # slice_qp_delta
+        if self.deblocking_control:
+            header.ue(1)  # disable_deblocking_filter_idc: nothing to filter
+        if self.cabac:
+            header.align(1)  # cabac_alignment_one_bit
+            rbsp = header.bytes() + _cabac_data(self.macroblocks)
+        else:
+            header.ue(self.macroblocks)  # mb_skip_run
+            header.u(1, 1)  # rbsp_stop_one_bit
+            header.align(0)
+            rbsp = header.bytes()
+        return b"\x00\x00\x00\x01\x41" + _escaped(rbsp)  # nal_ref_idc 2, non-IDR
+
+
+@functools.cache
+def _cabac_data(macroblocks: int) -> bytes:
+    return _all_skipped_cabac(macroblocks)
+
+
+def open_encoder(
+    size: tuple[int, int], fps: Fraction, options: dict[str, str]
+) -> tuple[av.container.OutputContainer, av.stream.Stream]:
+    """An open libx264 encoder in a container that is never written, whose
+    stream parameters the clips copy."""
+    template = av.open(io.BytesIO(), "w", format="mp4")
+    stream = template.add_stream("libx264", rate=fps, options=options)
+    stream.pix_fmt = "yuv420p"
+    stream.width, stream.height = size
+    stream.codec_context.open()
+    return template, stream
+
+
+_CHECKED: dict[tuple[bytes, Fraction], HeldFrames | str] = {}
+
+
+def held_frames(
+    extradata: bytes, fps: Fraction, picture: av.VideoFrame
+) -> HeldFrames | str:
+    """The repeats for this encoder's stream once they are checked, or why not.
+
+    The check: a second x264 with the same settings (and the same SPS and PPS)
+    codes ``picture`` as an IDR frame; that frame and enough repeats to wrap
+    frame_num and the picture order count must decode to one picture, bit for
+    bit. Once a process for each stream.
+    """
+    key = (extradata, fps)
+    if key not in _CHECKED:
+        try:
+            _CHECKED[key] = _checked(HeldFrames.of(extradata), extradata, fps, picture)
+        except (NotRepeatable, av.FFmpegError) as error:
+            _CHECKED[key] = str(error)
+    return _CHECKED[key]
+
+
+def _checked(
+    held: HeldFrames, extradata: bytes, fps: Fraction, picture: av.VideoFrame
+) -> HeldFrames | str:
+    size = (picture.width, picture.height)
+    template, stream = open_encoder(size, fps, codec_options() | {"threads": "1"})
+    try:
+        encoder = stream.codec_context
+        if encoder.extradata != extradata:
+            return "a second encoder wrote other parameter sets"
+        picture.pts, picture.pict_type = 0, KEY
+        packets = [*encoder.encode(picture), *encoder.encode(None)]
+    finally:
+        template.close()
+    packets += [av.Packet(held.packet(k)) for k in range(1, held.cycle + 3)]
+    decoder = av.CodecContext.create("h264", "r")
+    decoder.extradata = extradata
+    first, decoded = None, 0
+    for packet in [*packets, None]:
+        for frame in decoder.decode(packet):  # one at a time: 3 MB each at 1080p
+            pixels = frame.to_ndarray()
+            first = pixels if first is None else first
+            if frame.is_corrupt or not np.array_equal(pixels, first):
+                return "the repeats did not decode to the picture they repeat"
+            decoded += 1
+    if decoded != len(packets):
+        return "the repeats did not decode to the picture they repeat"
+    return held
+
+
 class SceneEncoder:
     """Encodes the frames of consecutive clips on a worker thread.
 
     ``begin(path)`` starts a clip, ``put(n, frame)`` adds a frame shown for ``n``
     frames (RGBA pixels, or a ready yuv420p :class:`av.VideoFrame`), ``end()``
     closes the clip, and ``join()`` waits for every file and re-raises the
-    worker's failure, if any.
+    worker's failure, if any. A frame shown for more than one frame is coded
+    once, as an IDR frame, and repeated (:class:`HeldFrames`).
     """
 
     def __init__(self, width: int, height: int, fps: Fraction) -> None:
@@ -219,34 +621,42 @@ class SceneEncoder:
                 self.sealed = self.queue.get() is None
 
     def _encode(self) -> None:
-        template = av.open(io.BytesIO(), "w", format="mp4")  # its header is never kept
-        stream = template.add_stream("libx264", rate=self.fps, options=codec_options())
-        stream.pix_fmt = "yuv420p"
-        stream.width, stream.height = self.size
+        fps = self.fps
+        template, stream = open_encoder(self.size, fps, codec_options())
         encoder = stream.codec_context
-        encoder.open()
         template.start_encoding()  # fills in the stream parameters the clips copy
         clips: list[tuple[int, av.container.OutputContainer, av.stream.Stream]] = []
-        frame_index = 0
+        frame_index = 0  # of the output
+        coded = 0  # frames given to x264
+        given: dict[int, int] = {}  # their pts -> frame index
+        repeats: dict[int, int] = {}  # frame index of a held frame -> its repeats
+        held: HeldFrames | str | None = None  # checked at the first held frame
         to_yuv = ToYuv()
+
+        def write(packet: av.Packet, pts: int, dts: int) -> None:
+            while len(clips) > 1 and pts >= clips[1][0]:
+                self._close(clips.pop(0)[1])
+            start, container, out = clips[0]
+            packet.pts, packet.dts, packet.duration = pts - start, dts - start, 1
+            packet.stream = out
+            container.mux(packet)
 
         def mux(packets) -> None:
             for packet in packets:
-                while len(clips) > 1 and packet.pts >= clips[1][0]:
-                    self._close(clips.pop(0)[1])
-                start, container, out = clips[0]
-                packet.pts -= start
-                packet.dts -= start
-                packet.duration = 1
-                packet.stream = out
-                container.mux(packet)
+                pts = given.pop(packet.pts)
+                dts = packet.dts + pts - packet.pts
+                write(packet, pts, dts)
+                for k in range(1, repeats.pop(pts, 0) + 1):
+                    repeat = av.Packet(held.packet(k))
+                    repeat.time_base = encoder.time_base
+                    write(repeat, pts + k, dts + k)
 
         while (item := self.queue.get()) is not None:
             kind, value = item
             if kind == "begin":
                 container = av.open(str(value), "w")
                 out = container.add_stream_from_template(stream)
-                out.time_base = Fraction(1) / self.fps
+                out.time_base = Fraction(1) / fps
                 clips.append((frame_index, container, out))
                 self.unfinished.append(value)
                 key_frame = True
@@ -254,12 +664,23 @@ class SceneEncoder:
                 num_frames, frame = value
                 if isinstance(frame, np.ndarray):
                     frame = to_yuv(frame)
-                for _ in range(num_frames):
-                    frame.pts = frame_index
-                    frame.pict_type = KEY if key_frame else NO_TYPE
+                if num_frames > 1 and held is None:
+                    held = held_frames(encoder.extradata, fps, frame)
+                    if isinstance(held, str):
+                        logger.warning(f"Held frames are encoded one by one: {held}")
+                hold = num_frames > 1 and isinstance(held, HeldFrames)
+                if hold:  # x264 codes the picture once, as an IDR frame
+                    repeats[frame_index] = num_frames - 1
+                for index in range(frame_index, frame_index + num_frames):
+                    frame.pts, given[coded] = coded, index
+                    coded += 1
+                    frame.pict_type = KEY if key_frame or hold else NO_TYPE
                     mux(encoder.encode(frame))
-                    frame_index += 1
-                    key_frame = False
+                    # x264 knows nothing of the repeats: what follows starts anew
+                    key_frame = hold
+                    if hold:
+                        break
+                frame_index += num_frames
         self.sealed = True
         mux(encoder.encode(None))
         for _, container, _ in clips:
@@ -283,18 +704,33 @@ class SceneFileWriter(scene_file_writer.SceneFileWriter):
         return config.movie_file_extension == ".mp4" and not config.transparent
 
     def open_partial_movie_stream(self, file_path=None) -> None:
+        # manim-slides 5.7 sets write_to_movie on every Slide, even under
+        # --dry_run, where manim 0.21 lists no partial movie files: it then
+        # failed here with an IndexError. A dry run writes nothing.
+        if config.dry_run:
+            return None
         if not self._is_mp4():
             return super().open_partial_movie_stream(file_path)
         if file_path is None:
             file_path = self.partial_movie_files[self.renderer.num_plays]
         if self.encoder is None:
             fps = to_av_frame_rate(config.frame_rate)
-            self.encoder = SceneEncoder(config.pixel_width, config.pixel_height, fps)
+            width, height = config.pixel_width, config.pixel_height
+            if width % 2 or height % 2:
+                even = f"{width & ~1}x{height & ~1}"
+                print(
+                    f"note: H.264 takes even sizes only: the video is {even}, "
+                    f"cropped from {width}x{height}",
+                    file=sys.stderr,
+                )
+            self.encoder = SceneEncoder(width & ~1, height & ~1, fps)
         self.partial_movie_file_path = file_path
         self.encoder.begin(file_path)
         self._current_encode_job = self.encoder  # manim's write_frame puts frames here
 
     def close_partial_movie_stream(self) -> None:
+        if config.dry_run:
+            return None
         if self.encoder is None:
             return super().close_partial_movie_stream()
         self.encoder.end()
@@ -307,6 +743,26 @@ class SceneFileWriter(scene_file_writer.SceneFileWriter):
             if path in self.encoder.begun:
                 return True
         return super().is_already_cached(hash_invocation)
+
+    def finish(self) -> None:
+        if config.dry_run:  # nothing was written to combine, clean or caption
+            return
+        super().finish()
+
+    def combine_files(
+        self,
+        input_files: list[str],
+        output_file: Path,
+        create_gif: bool = False,
+        includes_sound: bool = False,
+    ) -> None:
+        # manim 0.21 writes each path into ffmpeg's concat list as `file
+        # 'file:PATH'` without escaping quotes: a ' anywhere in the media
+        # folder's path ended the string early, and the list named missing
+        # files. manim-slides escapes its own list the same way
+        # (jeertmans/manim-slides#673); we found no report against manim.
+        quoted = [str(path).replace("'", "'\\''") for path in input_files]
+        super().combine_files(quoted, output_file, create_gif, includes_sound)
 
     def join_all_encode_jobs(self) -> None:
         super().join_all_encode_jobs()
@@ -331,10 +787,10 @@ class Renderer(CairoRenderer):
     """manim's cairo renderer, handing :class:`SceneEncoder` converted frames.
 
     Within an animation manim draws the moving mobjects over one static image,
-    so a frame differs from the last only in the rows they cover now or covered
-    then. Only the rows they covered are restored from the static image, and
-    only those rows are converted again (:class:`ToYuv`); the rest is the last
-    frame's.
+    so a frame differs from the last only where they are now or were then: in
+    some rows, and in some columns of those. Only what they covered is restored
+    from the static image, and only that is converted again (:class:`ToYuv`);
+    the rest is the last frame's.
     """
 
     def __init__(self, **kwargs) -> None:
@@ -359,10 +815,13 @@ class Renderer(CairoRenderer):
             pixels = self.camera.pixel_array
             static = self.static_image
             static = self.camera.background if static is None else static
-            for start, stop in _runs(last[1]):
-                pixels[start:stop] = static[start:stop]
+            spans = last[1]
+            for top, bottom in _runs(spans[:, 0] < spans[:, 1]):
+                run = spans[top // BLOCK : bottom // BLOCK]
+                columns = slice(run[:, 0].min(), run[:, 1].max())
+                pixels[top:bottom, columns] = static[top:bottom, columns]
             self.camera.capture_mobjects(moving_mobjects)
-            frame = self.to_yuv(pixels, drawn[1] | last[1])
+            frame = self.to_yuv(pixels, _union(drawn[1], spans))
         else:
             self.update_frame(scene, moving_mobjects)
             frame = self.to_yuv(self.camera.pixel_array)
@@ -370,27 +829,36 @@ class Renderer(CairoRenderer):
         self.drawn = drawn
 
     def _drawn(self, mobjects) -> tuple[tuple, np.ndarray] | None:
-        """The camera's view, and a flag per block of rows that ``mobjects`` may
-        have drawn on; None when that is not known."""
+        """The camera's view, and for each block of rows the span of columns
+        that ``mobjects`` may have drawn on (see :class:`ToYuv`); None when that
+        is not known."""
         if not mobjects:
             return None  # manim draws every mobject
         camera = self.camera
-        scale = camera.pixel_height / camera.frame_height  # pixels per unit
-        top = camera.frame_center[1] + camera.frame_height / 2  # of pixel row 0
-        blocks = np.zeros(-(-camera.pixel_height // BLOCK), bool)
+        height, width = camera.pixel_height, camera.pixel_width
+        scale = np.array([width / camera.frame_width, height / camera.frame_height])
+        # the frame's top left corner: pixel row and column 0
+        corner = camera.frame_center[:2] + [-camera.frame_width / 2, 0]
+        corner[1] += camera.frame_height / 2
+        spans = no_change(height, width)
         for mob in camera.get_mobjects_to_display(mobjects):
             if not isinstance(mob, VMobject):
                 return None  # an image or a point cloud
-            ys = camera.transform_points_pre_display(mob, mob.points)[:, 1]
+            points = camera.transform_points_pre_display(mob, mob.points)[:, :2]
             # A curve lies within its control points, and a stroke's mitred
             # corners reach five widths from them at most (Cairo's limit of 10).
-            width = max(mob.get_stroke_width(), mob.get_stroke_width(background=True))
-            reach = 5 * width * camera.cairo_line_width_multiple * scale + 2
-            first = math.floor((top - ys.max()) * scale - reach) // BLOCK
-            last = math.floor((top - ys.min()) * scale + reach) // BLOCK
-            blocks[max(first, 0) : max(last + 1, 0)] = True
+            stroke = max(mob.get_stroke_width(), mob.get_stroke_width(background=True))
+            reach = 5 * stroke * camera.cairo_line_width_multiple * scale.max() + 2
+            x0, y0 = (points.min(0) - corner) * scale  # y grows up, rows down
+            x1, y1 = (points.max(0) - corner) * scale
+            first = math.floor(-y1 - reach) // BLOCK
+            last = math.floor(-y0 + reach) // BLOCK
+            rows = slice(max(first, 0), max(last + 1, 0))
+            left, end = math.floor(x0 - reach), math.floor(x1 + reach) + 1
+            spans[rows, 0] = np.minimum(spans[rows, 0], max(left, 0))
+            spans[rows, 1] = np.maximum(spans[rows, 1], min(end, width))
         view = (*camera.frame_center, camera.frame_width, camera.frame_height)
-        return view, blocks
+        return view, spans
 
 
 class OneEncoder:
@@ -398,7 +866,14 @@ class OneEncoder:
 
     def __init__(self, *args, **kwargs) -> None:
         cairo = config.renderer == RendererType.CAIRO
-        if SUPPORTED and cairo and "renderer" not in kwargs:
+        if not cairo:  # the scenes build VMobjects, which OpenGL cannot draw
+            print(
+                "error: these scenes render with the Cairo renderer only; "
+                "leave out --renderer=opengl",
+                file=sys.stderr,
+            )
+            sys.exit(2)
+        if SUPPORTED and "renderer" not in kwargs:
             kwargs["renderer"] = Renderer(
                 camera_class=kwargs.get("camera_class", Camera),
                 skip_animations=kwargs.get("skip_animations", False),
@@ -460,6 +935,12 @@ SEAMS = (
     (scene_file_writer.SceneFileWriter, "open_partial_movie_stream", ("file_path",)),
     (scene_file_writer.SceneFileWriter, "close_partial_movie_stream", ()),
     (scene_file_writer.SceneFileWriter, "is_already_cached", ("hash_invocation",)),
+    (scene_file_writer.SceneFileWriter, "finish", ()),
+    (
+        scene_file_writer.SceneFileWriter,
+        "combine_files",
+        ("input_files", "output_file", "create_gif", "includes_sound"),
+    ),
     (scene_file_writer.SceneFileWriter, "join_all_encode_jobs", ()),
     (
         scene_file_writer.SceneFileWriter,
