@@ -22,7 +22,6 @@ import av
 import numpy as np
 from scipy.io import wavfile
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly, sosfilt
 
 __all__ = [
     "AudioError",
@@ -89,6 +88,8 @@ def _resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
     """Resample to ``dst`` Hz; the result has ``round(len(x) * dst / src)`` samples."""
     if src == dst or x.size == 0:
         return x
+    from scipy.signal import resample_poly  # imported when used: it takes a second
+
     g = math.gcd(src, dst)
     y = resample_poly(x, dst // g, src // g)
     n = round(x.size * dst / src)
@@ -241,6 +242,8 @@ def _block_energies(x: np.ndarray, rate: int) -> np.ndarray:
     """
     if x.size == 0:
         return np.zeros(0)
+    from scipy.signal import sosfilt
+
     sos = _k_weighting(rate)
     step = max(1, round(_BLOCK_STEP * rate))
     if x.size < 4 * step:
@@ -309,6 +312,8 @@ def _oversampled(x: np.ndarray, rate: int) -> Iterator[np.ndarray]:
     ``j = 0 .. factor - 1``; row ``n`` column 0 equals ``x[n]`` up to the
     filter's ripple.
     """
+    from scipy.signal import resample_poly
+
     factor, h = _oversampling(rate)
     pad = _TRUE_PEAK_TAPS + 1
     for start in range(0, x.size, _CHUNK):

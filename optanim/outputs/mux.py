@@ -22,7 +22,6 @@ from typing import Protocol
 import av
 import numpy as np
 from av.subtitles.subtitle import SubtitleSet
-from scipy.signal import resample_poly
 
 __all__ = ["AudioTrack", "SubtitleTrack", "mux"]
 
@@ -140,6 +139,8 @@ def _fit(track: AudioTrack, seconds: float) -> np.ndarray:
     if rate <= 0:
         raise ValueError(f"audio track {track.language!r}: bad sample rate {rate}")
     if rate != AUDIO_RATE and x.size:
+        from scipy.signal import resample_poly  # imported when used: it takes a second
+
         g = math.gcd(rate, AUDIO_RATE)
         x = resample_poly(x, AUDIO_RATE // g, rate // g)
     n = round(seconds * AUDIO_RATE)
