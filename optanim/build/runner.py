@@ -280,12 +280,17 @@ def run_jobs(
         begin, first = time.monotonic(), batch[0]
 
         def starting(todo: list[Job], reasons: list[str]) -> None:
-            name = todo[0].name if len(todo) == 1 else f"{len(todo)} cards"
+            if first.is_card and len(todo) > 1:
+                name = f"{len(todo)} cards"
+            else:
+                name = ", ".join(job.name for job in todo)
             why = f" ({reasons[0]})" if len(set(reasons)) == 1 else ""
             say(f"  … {name}: rendering at {first.quality}{why}")
 
         variant = "" if first.still else first.variant
-        log_name = first.name if len(batch) == 1 else "cards"
+        log_name = first.name
+        if len(batch) > 1:
+            log_name = "cards" if first.is_card else "last_frames"
         log = first.media / "logs" / f"{log_name}_{first.quality}{variant}.log"
         outcomes = run_batch(batch, log, threads, rerender, starting)
         for job, outcome in zip(batch, outcomes, strict=True):
@@ -295,9 +300,14 @@ def run_jobs(
                 f"in {time.monotonic() - begin:.1f} s -> {job.output}"
             )
 
-    # The cards render in one process (see run_batch), first, beside a scene.
+    # Starting manim costs a second or two of CPU time, as much as a card or a
+    # last frame: the cards render in one process (see run_batch), first,
+    # beside a scene, and the last frames in one process per worker.
     cards = [job for job in jobs if job.is_card]
-    batches = ([cards] if cards else []) + [[job] for job in jobs if not job.is_card]
+    stills = [job for job in jobs if job.still and not job.is_card]
+    batches = [cards] if cards else []
+    batches += [stills[i :: max(1, workers)] for i in range(min(workers, len(stills)))]
+    batches += [[job] for job in jobs if not job.is_card and not job.still]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [pool.submit(one, batch) for batch in batches]
         try:
