@@ -9,9 +9,10 @@ right one, ``v`` from 0 at the bottom spine to 1 at the top one. The same
 measurement applied to both images then gives numbers that can be compared
 directly.
 
-Nothing here reads the code that drew either image. The one exception is
-:func:`annotation_windows`, which asks a matplotlib figure *where to look* for
-each annotation; what is found there is measured from the pixels.
+Nothing here reads the code that drew either image. The exceptions are
+:func:`annotation_windows` and :func:`legend_window`, which ask a matplotlib
+figure *where to look* for each annotation and where the legend lies; what is
+found there is measured from the pixels.
 
 Images are ``(height, width, 3)`` arrays (an alpha channel is ignored), either
 ``uint8`` or floats in ``[0, 1]``, on a white background.
@@ -105,15 +106,25 @@ class AnnotationMarks(NamedTuple):
         descenders ends at its baseline).
     tip : tuple of float
         ``(u, v)`` of the arrow's end farthest from the text.
+    baseline : float
+        ``v`` of the line most of the text's glyphs stand on.
     """
 
     text: Window
     tip: tuple[float, float]
+    baseline: float
 
     @property
     def anchor(self) -> tuple[float, float]:
         """Left and bottom of the text's ink, ``(u, v)``."""
         return self.text.u0, self.text.v0
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        """Left of the text's ink on its baseline, ``(u, v)``: where matplotlib
+        anchors the text of an annotation (``xytext``), give or take the first
+        letter's side bearing."""
+        return self.text.u0, self.baseline
 
     def deviation(self, other: AnnotationMarks) -> float:
         """Largest difference of anchor or tip coordinates from ``other``'s."""
@@ -356,7 +367,156 @@ def mean_curve_distance(a_pts: np.ndarray, b_pts: np.ndarray) -> float:
     return float((a_to_b.mean() + b_to_a.mean()) / 2)
 
 
+# -- line styles ---------------------------------------------------------------
+
+
+class Dashes(NamedTuple):
+    """How a curve's ink breaks into pieces along its length.
+
+    Attributes
+    ----------
+    lengths : numpy.ndarray
+        Each piece's length in pixels: the diagonal of its bounding box.
+    ink : numpy.ndarray
+        Each piece's number of pixels.
+    spacing : float
+        Median distance in pixels from a piece's centre to the nearest other
+        piece's: the dash period, along a dashed curve; ``inf`` for one piece.
+    coverage : float
+        Share of the pixel columns from the curve's left end to its right end
+        that hold some of its ink.
+    """
+
+    lengths: np.ndarray
+    ink: np.ndarray
+    spacing: float
+    coverage: float
+
+    @property
+    def gaps(self) -> int:
+        return len(self.lengths) - 1
+
+    def share_shorter(self, length: float) -> float:
+        """Share of the ink in pieces shorter than ``length`` pixels."""
+        return float(self.ink[self.lengths < length].sum() / self.ink.sum())
+
+
+SPECK = 3  # pixels: smaller pieces are anti-aliasing fringes, not dashes
+
+
+def dashes(
+    img,
+    box: Box,
+    color: str,
+    tol: float = 0.35,
+    margin: float | None = None,
+    exclude: Sequence[Window] = (),
+) -> Dashes:
+    """The pieces of a curve of ``color`` inside the axes box.
+
+    A solid curve is one piece, or a few where other lines cross over it; a
+    dashed one is a row of short pieces one dash period apart. Only hued pixels
+    count, so the grey fringe of black text never passes for a dark colour.
+
+    Parameters
+    ----------
+    img, box, color, tol, margin, exclude
+        As in :func:`curve_points`; ``exclude`` should hold the legend, whose
+        handles are short pieces of the same colours.
+
+    Raises
+    ------
+    ValueError
+        If no piece of the colour is found.
+    """
+    rgb = _rgb(img)
+    r0, r1, c0, c1 = _interior(box, margin)
+    mask = np.zeros(rgb.shape[:2], dtype=bool)
+    inner = rgb[r0:r1, c0:c1]
+    hued = inner.max(axis=-1) - inner.min(axis=-1) >= NEUTRAL_CHROMA
+    mask[r0:r1, c0:c1] = line_pixels(inner, color, tol) & hued
+    for window in exclude:
+        mask[_crop(box, window, margin)] = False
+    labels, count = ndimage.label(mask, structure=_EIGHT)
+    index = np.arange(1, count + 1)
+    ink = ndimage.sum_labels(mask, labels, index)
+    keep = index[ink >= SPECK]
+    if len(keep) == 0:
+        raise ValueError(f"no {color} curve inside the box")
+    pieces = ndimage.find_objects(labels)
+    lengths = np.array(
+        [np.hypot(*(s.stop - s.start for s in pieces[i - 1])) for i in keep]
+    )
+    centres = np.array(ndimage.center_of_mass(mask, labels, keep))
+    # The nearest other piece of a single piece is infinitely far.
+    nearest, _ = cKDTree(centres).query(centres, k=2)
+    columns = np.isin(labels, keep).any(axis=0)
+    ends = np.nonzero(columns)[0]
+    return Dashes(
+        lengths=lengths,
+        ink=ink[keep - 1],
+        spacing=float(np.median(nearest[:, 1])),
+        coverage=float(columns[ends[0] : ends[-1] + 1].mean()),
+    )
+
+
+def line_style(pieces: Dashes, period: float) -> str:
+    """``"dashed"``, ``"solid"`` or ``"unclear"``: how a curve looks.
+
+    Dashed: at least 80 % of the ink lies in pieces shorter than 1.5 periods,
+    spaced one ``period`` (pixels) apart, within 15 %. Solid: at least 90 % of
+    the ink lies in pieces of 4 periods or more. A dash pattern of another
+    period is neither.
+    """
+    if (
+        pieces.share_shorter(1.5 * period) >= 0.8
+        and abs(pieces.spacing / period - 1) <= 0.15
+    ):
+        return "dashed"
+    if pieces.share_shorter(4 * period) <= 0.1:
+        return "solid"
+    return "unclear"
+
+
+def legend_window(fig, pad: float = 0.02) -> Window:
+    """Where the legend of a matplotlib figure's first axes lies, grown by ``pad``.
+
+    Like :func:`annotation_windows`, this says only where to look (here: where
+    not to look for curves), in any image of the same figure.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    ax = fig.axes[0]
+    extent = ax.get_legend().get_window_extent(renderer)
+    (u0, v0), (u1, v1) = ax.transAxes.inverted().transform(extent.get_points())
+    return Window(float(u0), float(v0), float(u1), float(v1)).padded(pad)
+
+
 # -- annotations ---------------------------------------------------------------
+
+
+ARROW_SHRINK = 2.0  # points: matplotlib's annotation arrows stop this short of xy
+
+
+def arrow_end(
+    xy: tuple[float, float], start: tuple[float, float], box_points: tuple[float, float]
+) -> tuple[float, float]:
+    """Where an annotation's arrow from ``start`` towards ``xy`` ends.
+
+    Matplotlib stops it :data:`ARROW_SHRINK` points short of ``xy`` (the
+    arrow's ``shrinkB``), on the line from ``start``, which is the centre of
+    the text. ``xy`` and ``start`` are ``(u, v)`` in box units; ``box_points``
+    is the box's width and height in points.
+
+    >>> arrow_end((0.5, 1.0), (0.5, 0.0), (100.0, 100.0))
+    (0.5, 0.98)
+    """
+    size = np.asarray(box_points, dtype=float)
+    way = (np.asarray(xy, dtype=float) - start) * size  # in points
+    end = np.asarray(xy) - ARROW_SHRINK * way / np.hypot(*way) / size
+    return float(end[0]), float(end[1])
 
 
 def annotation_windows(
@@ -413,6 +573,18 @@ def text_ink(img, box: Box, window: Window, dark=None) -> Window:
     ValueError
         If no glyph lies wholly inside the window.
     """
+    glyphs, rows, cols = _glyphs(img, box, window, dark)
+    r, c = np.nonzero(glyphs > 0)
+    (u0, u1), (v0, v1) = box.normalize(
+        [c.min() + cols.start, c.max() + cols.start],
+        [r.max() + rows.start, r.min() + rows.start],
+    )
+    return Window(float(u0), float(v0), float(u1), float(v1))
+
+
+def _glyphs(img, box: Box, window: Window, dark=None):
+    """Dark pieces wholly inside ``window``, labelled 1, 2, ... (0 elsewhere),
+    with the row and column slices of the window they are labelled in."""
     dark = darkness(img) if dark is None else dark
     rows, cols = _crop(box, window)
     ink = dark[rows, cols] > INK_DARKNESS
@@ -425,12 +597,28 @@ def text_ink(img, box: Box, window: Window, dark=None) -> Window:
     ]
     if not inside:
         raise ValueError(f"no text inside {window}")
-    r, c = np.nonzero(np.isin(labels, inside))
-    (u0, u1), (v0, v1) = box.normalize(
-        [c.min() + cols.start, c.max() + cols.start],
-        [r.max() + rows.start, r.min() + rows.start],
-    )
-    return Window(float(u0), float(v0), float(u1), float(v1))
+    glyphs, _ = ndimage.label(np.isin(labels, inside), structure=_EIGHT)
+    return glyphs, rows, cols
+
+
+def text_baseline(img, box: Box, window: Window, dark=None) -> float:
+    """``v`` of the baseline of the text inside ``window``.
+
+    Most glyphs stand on the baseline; descenders (p, g) reach below it and
+    dots (i) float above it, so the median of the pieces' lowest rows is the
+    baseline: the lower edge of the lowest pixel row that is inked. ``dark``
+    as in :func:`text_ink`.
+
+    Raises
+    ------
+    ValueError
+        If no glyph lies wholly inside the window.
+    """
+    glyphs, rows, _ = _glyphs(img, box, window, dark)
+    bottoms = [r.stop for r, _ in ndimage.find_objects(glyphs)]
+    # Row r spans r - 0.5 to r + 0.5 (rows are pixel centres, as in Box).
+    _, v = box.normalize(0, np.median(bottoms) - 0.5 + rows.start)
+    return float(v)
 
 
 def arrow_tip(
@@ -512,12 +700,12 @@ def annotation_marks(img, box: Box, windows: AnnotationWindows) -> AnnotationMar
     Returns
     -------
     AnnotationMarks
-        Text ink box and arrow tip, in normalized box coordinates.
+        Text ink box, arrow tip and baseline, in normalized box coordinates.
     """
     dark = darkness(img)
     text = text_ink(img, box, windows.text, dark)
     tip = arrow_tip(img, box, windows.arrow, text, dark)
-    return AnnotationMarks(text, tip)
+    return AnnotationMarks(text, tip, text_baseline(img, box, windows.text, dark))
 
 
 # -- 3D wireframes -------------------------------------------------------------
