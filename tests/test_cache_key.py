@@ -2,14 +2,18 @@
 
 import dataclasses
 import os
+import shutil
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from optanim.build import jobs
 from optanim.build.jobs import CardSource, Job, scene_source
 from optanim.lesson.catalog import BY_NAME
 from optanim.lesson.params import DEFAULTS
+from optanim.narration import script, words
 
 
 def scene_job(scene="local_minimum", overrides=None, **kwargs) -> Job:
@@ -22,7 +26,9 @@ def changed_value(value):
         return not value
     if isinstance(value, str):
         return {"light": "dark", "original": "corrected"}[value]
-    return value * 0.9 if isinstance(value, float) else value + 1
+    if isinstance(value, float):
+        return value * 0.9
+    return value - 1 if value > 1 else value + 1  # fewer steps never diverge
 
 
 @pytest.mark.parametrize("scene", sorted(DEFAULTS))
@@ -96,3 +102,47 @@ def test_tooling_shapes_no_frame():
         assert not any(path.is_relative_to(folder) for folder in jobs.FRAME_CODE)
     assert package / "render" in jobs.FRAME_CODE
     assert package / "lesson" in jobs.FRAME_CODE
+
+
+def recording(path: Path, seconds: float) -> None:
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16_000)
+        tone = 8000 * np.sin(np.arange(round(16_000 * seconds)) / 5)
+        wav.writeframes(tone.astype("<i2").tobytes())
+
+
+def test_what_is_said_and_who_says_it_is_in_the_key(tmp_path, monkeypatch):
+    def key(voice="espeak", lang="en"):
+        narrations = script.resolve(voice=voice, lang=lang, media=tmp_path)
+        source = scene_source(BY_NAME["local_minimum"], None, narrations)
+        return Job(source, "low", tmp_path).key()
+
+    base = key()
+    for voice, lang in (("none", "en"), ("espeak", "zh"), ("espeak", "en,zh")):
+        assert key(voice, lang) != base, (voice, lang)
+
+    # A line's words: the same words files, one line said differently.
+    folder = tmp_path / "words"
+    shutil.copytree(words.FOLDER, folder)
+    english = folder / "en.toml"
+    said = words.load("en").beat("local_minimum", "figure").lines[0].say
+    english.write_text(english.read_text("utf-8").replace(said, said + " Again."))
+    monkeypatch.setattr(words, "FOLDER", folder)
+    words.load.cache_clear()
+    try:
+        assert key() != base
+    finally:
+        words.load.cache_clear()
+
+    # A lecturer's recording of one line, recorded again.
+    monkeypatch.undo()
+    recorded = tmp_path / "recorded"
+    recorded.mkdir()
+    lines = script.scene_lines("local_minimum", DEFAULTS["local_minimum"], "en")
+    for line in lines:
+        recording(recorded / f"{line.id}.wav", 1.0)
+    before = key(f"recorded:{recorded}")
+    recording(recorded / f"{lines[-1].id}.wav", 1.5)
+    assert key(f"recorded:{recorded}") != before

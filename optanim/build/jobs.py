@@ -64,7 +64,11 @@ class SceneSource:
         return tuple(n.lang for n in self.narrations)
 
     def state(self) -> dict:
-        spoken = [n.key() for n in self.narrations]
+        # Every line as spoken: a new recording of one line re-renders the scene.
+        spoken = [
+            [*n.key(), *(n.line_key(line) for line in self.lines(n))]
+            for n in self.narrations
+        ]
         return dataclasses.asdict(self.params) | {"narration": spoken}
 
     def lines(self, narration: Narration) -> list[Line]:

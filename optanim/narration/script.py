@@ -51,11 +51,17 @@ class Narration:
         """What changes how the narration sounds, for an output's cache key."""
         return [self.voice.name, self.voice.key(), self.lang]
 
+    def line_key(self, line: Line, cache: SpeechCache | None = None) -> str:
+        """What ``line`` sounds like: its text, this voice (for a recorded
+        voice, its file's content) and the language."""
+        cache = cache or self.cache
+        text = line.caption if isinstance(self.voice, Silent) else line.say
+        return cache.key(self.voice, line.id, text, self.lang)
+
     def timed(self, line: Line, cache: SpeechCache | None = None) -> Timed:
         """``line`` from the cache, or estimated if it was never spoken."""
         cache = cache or self.cache
-        text = line.caption if isinstance(self.voice, Silent) else line.say
-        path = cache.path(cache.key(self.voice, line.id, text, self.lang))
+        path = cache.path(self.line_key(line, cache))
         if isinstance(self.voice, Silent):
             return Timed(line, None, voices.reading_seconds(line.caption, self.lang))
         if path.is_file():
