@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from optanim.lesson.catalog import SCENES  # noqa: E402
 from optanim.lesson.landscapes import f, grad_f  # noqa: E402
-from optanim.render.internals import CODEC_OPTIONS  # noqa: E402
+from optanim.render.encoder import CODEC_OPTIONS  # noqa: E402
 
 PY = sys.executable
 OPTANIM = str(Path(PY).with_name("optanim"))

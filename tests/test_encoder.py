@@ -1,6 +1,8 @@
 """The one-encoder writer against manim's own, read back with PyAV."""
 
 import importlib
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,15 +15,15 @@ from manim.renderer.cairo_renderer import CairoRenderer
 
 from optanim.lesson.catalog import BY_NAME, SCENES
 from optanim.lesson.settings import ENCODER_THREADS
-from optanim.render import internals as encoder
-from optanim.render.internals import (
+from optanim.render import encoder, internals
+from optanim.render.encoder import (
     BLOCK,
     HeldFrames,
     NotRepeatable,
-    Renderer,
     SceneEncoder,
     ToYuv,
 )
+from optanim.render.internals import Renderer
 
 
 class Moves(Scene):
@@ -194,8 +196,7 @@ def test_repeats_that_do_not_decode_to_the_picture_are_not_used(tmp_path, monkey
     half = encoder._all_skipped_cabac
     monkeypatch.setattr(encoder, "_cabac_data", lambda mbs: half(mbs // 2))
     warned = []
-    monkeypatch.setattr(encoder.logger, "warning", warned.append)
-    scene = SceneEncoder(64, 36, Fraction(15))
+    scene = SceneEncoder(64, 36, Fraction(15), warned.append)
     scene.begin(tmp_path / "clip.mp4")
     rgba = np.zeros((36, 64, 4), np.uint8)
     rgba[10:20, 5:40] = (200, 40, 40, 255)
@@ -245,6 +246,15 @@ def test_x264_runs_at_our_settings(tmp_path, monkeypatch):
     assert b" subme=2 " in written  # the veryfast preset's
 
 
+def test_the_encoder_imports_no_manim():
+    loaded = "import sys, optanim.render.encoder; print(*sorted(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", loaded], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    modules = out.stdout.split()
+    assert "optanim.render.encoder" in modules
+    assert not [m for m in modules if m.split(".")[0] in ("manim", "manim_slides")]
+
+
 def test_every_scene_and_card_renders_through_the_one_encoder():
     from scenes.title_card import Card
 
@@ -275,7 +285,7 @@ def test_converting_what_changed_again_equals_converting_all(height, width):
             after[top:bottom, left:right] = rng.integers(0, 256, 4, np.uint8)
             spans = encoder.no_change(height, width)
             spans[top // BLOCK : -(-bottom // BLOCK)] = (left, right)
-            changed = encoder._union(changed, spans)
+            changed = encoder.union(changed, spans)
         to_yuv = ToYuv()
         to_yuv(before)
         assert np.array_equal(to_yuv(after, changed).to_ndarray(), whole(after))
@@ -317,8 +327,9 @@ def test_the_rows_scenes_change_are_known(name, monkeypatch):
     every scene is drawn and converted as the whole frame would be."""
     from scenes.title_card import Card
 
+    monkeypatch.setattr(internals, "ToYuv", Checked)
     monkeypatch.setattr(encoder, "ToYuv", Checked)
-    monkeypatch.setattr(encoder, "Renderer", CheckedRenderer)
+    monkeypatch.setattr(internals, "Renderer", CheckedRenderer)
     monkeypatch.setattr(Checked, "counts", {"frames": 0, "in bands": 0})
     if name == "card":
         scene = Card

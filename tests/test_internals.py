@@ -6,6 +6,7 @@ import manim
 from manim.scene.scene_file_writer import SceneFileWriter
 
 from optanim.render import internals
+from optanim.render.encoder import SceneEncoder
 
 
 def test_the_installed_manim_is_one_the_seams_were_tested_with():
@@ -32,7 +33,7 @@ def test_the_writer_puts_frames_where_the_encoder_waits_for_them():
     # scene's encoder through this attribute, and write_frame asks it `failed`.
     source = inspect.getsource(SceneFileWriter.write_frame)
     assert "_current_encode_job" in source
-    assert hasattr(internals.SceneEncoder, "failed")
+    assert hasattr(SceneEncoder, "failed")
 
 
 def test_manim_still_leaves_the_quotes_of_its_concat_list_to_us():
