@@ -15,15 +15,14 @@ from manim.renderer.cairo_renderer import CairoRenderer
 
 from optanim.lesson.catalog import BY_NAME, SCENES
 from optanim.lesson.settings import ENCODER_THREADS
-from optanim.render import encoder, internals
+from optanim.render import encoder, internals, repeats
 from optanim.render.encoder import (
     BLOCK,
-    HeldFrames,
-    NotRepeatable,
     SceneEncoder,
     ToYuv,
 )
 from optanim.render.internals import Renderer
+from optanim.render.repeats import HeldFrames, NotRepeatable
 
 
 class Moves(Scene):
@@ -183,9 +182,9 @@ def test_the_repeats_skip_macroblocks_as_x264_codes_an_unchanged_picture():
         packets += stream.codec_context.encode(picture)
     packets += stream.codec_context.encode(None)
     template.close()
-    slice_data = encoder._nal_units(bytes(packets[1]))[1]
+    slice_data = repeats._nal_units(bytes(packets[1]))[1]
     macroblocks = (width // 16) * -(-height // 16)
-    cabac = [encoder._all_skipped_cabac(macroblocks, qp) for qp in range(52)]
+    cabac = [repeats._all_skipped_cabac(macroblocks, qp) for qp in range(52)]
     matched = {data for data in cabac if slice_data.endswith(data)}
     assert len(matched) == 1  # neighbouring QPs can start CABAC alike
     assert len(matched.pop()) >= 8
@@ -193,8 +192,8 @@ def test_the_repeats_skip_macroblocks_as_x264_codes_an_unchanged_picture():
 
 def test_repeats_that_do_not_decode_to_the_picture_are_not_used(tmp_path, monkeypatch):
     monkeypatch.setattr(encoder, "_CHECKED", {})
-    half = encoder._all_skipped_cabac
-    monkeypatch.setattr(encoder, "_cabac_data", lambda mbs: half(mbs // 2))
+    half = repeats._all_skipped_cabac
+    monkeypatch.setattr(repeats, "_cabac_data", lambda mbs: half(mbs // 2))
     warned = []
     scene = SceneEncoder(64, 36, Fraction(15), warned.append)
     scene.begin(tmp_path / "clip.mp4")
