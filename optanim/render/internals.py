@@ -244,6 +244,8 @@ class OneEncoder:
                 file=sys.stderr,
             )
             sys.exit(2)
+        if config.dry_run:  # nothing is written, so hashing for a cache is waste
+            config.disable_caching = True
         if SUPPORTED and "renderer" not in kwargs:
             kwargs["renderer"] = Renderer(
                 camera_class=kwargs.get("camera_class", Camera),
