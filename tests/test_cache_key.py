@@ -90,6 +90,19 @@ def test_the_frame_code_is_every_file_in_its_folders(tmp_path, monkeypatch):
     jobs._CODE_DIGEST.clear()
 
 
+def test_the_frame_code_is_in_the_key(tmp_path, monkeypatch):
+    folder = tmp_path / "render"
+    folder.mkdir()
+    (folder / "slide.py").write_text("x = 1\n")
+    monkeypatch.setattr(jobs, "FRAME_CODE", (folder,))
+    monkeypatch.setattr(jobs, "_CODE_DIGEST", [])
+    job = scene_job()
+    before = job.key()
+    (folder / "slide.py").write_text("x = 2\n")
+    jobs._CODE_DIGEST.clear()
+    assert job.key() != before
+
+
 def test_tooling_shapes_no_frame():
     package = jobs.PACKAGE
     tooling = [

@@ -12,7 +12,9 @@ those frames. Then the tests:
   limits (2D), or by matplotlib's own 3D projection into the scene's axes box
   (saddle_3d, which has no spines to find);
 - name the readout's glyphs by matching their outlines with DejaVu Sans glyphs
-  set anew, and compare its numbers with their own.
+  set anew, and compare its numbers with their own;
+- match each row's label with the label it should have, set anew by Typst;
+- read the balls' colours in the frames against matplotlib's own C1 and C2.
 
 Timing: manim draws an animation's frames at ``t = 0, 1/fps, …`` and each step
 of a descent takes ``seconds_per_step``, so frame ``k`` of a descent shows the
@@ -31,9 +33,10 @@ from functools import cache
 from typing import NamedTuple
 
 import av
+import matplotlib
 import numpy as np
 import pytest
-from manim import Text, config, tempconfig
+from manim import MathTypst, Text, config, tempconfig
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from mpl_toolkits.mplot3d import proj3d
 from scipy import ndimage
@@ -49,6 +52,11 @@ BALL_PT = 4.5  # a ball's radius, in points of the original figure
 FIRST_STEPS = 3  # every frame of a descent's first steps is checked
 TOLERANCE_PX = 1.5  # how far a ball may sit from its iterate
 CHARS = "0123456789.\u2212"  # what a readout's numbers are made of
+# matplotlib's C1 and C2, the colours of the lesson's balls
+BALL_RGB = [
+    np.array(matplotlib.colors.to_rgb(c)) * 255
+    for c in matplotlib.rcParamsDefault["axes.prop_cycle"].by_key()["color"][1:3]
+]
 
 
 # -- the lesson's functions, their derivatives and descents -------------------------
@@ -96,12 +104,17 @@ def descent(grad, x0, lr: float, steps: int) -> np.ndarray:
 class Expected:
     """One descent as it should look: its iterates, the curve ``(fn, grad)`` its
     ball rests on (none in 3D), and its readout's rows at step ``t`` with the
-    decimals each shows."""
+    decimals and the label (Typst) each shows."""
 
     path: np.ndarray
     curve: tuple[Callable, Callable] | None
     rows: Callable[[int, np.ndarray], tuple[float, ...]]
     decimals: tuple[int, ...]
+    labels: tuple[str, ...]
+
+
+LABELS_1D = ("t", "x_t", "f'(x_t)")
+LABELS_G = ("t", "x_t", "g'(x_t)")
 
 
 def local_minimum(p) -> list[Expected]:
@@ -109,7 +122,7 @@ def local_minimum(p) -> list[Expected]:
         return t, x, df(x)
 
     return [
-        Expected(descent(df, x0, p.lr, p.steps), (f, df), rows, (0, 4, 4))
+        Expected(descent(df, x0, p.lr, p.steps), (f, df), rows, (0, 4, 4), LABELS_1D)
         for x0 in (p.left_start, p.right_start)
     ]
 
@@ -118,8 +131,8 @@ def risk(p) -> list[Expected]:
     on_g = descent(dg, p.start, p.lr, p.steps)
     on_f = descent(df, on_g[-1], p.lr, p.steps)  # on from where g's descent ends
     return [
-        Expected(on_g, (g, dg), lambda t, x: (t, x, dg(x)), (0, 4, 4)),
-        Expected(on_f, (f, df), lambda t, x: (t, x, df(x)), (0, 4, 4)),
+        Expected(on_g, (g, dg), lambda t, x: (t, x, dg(x)), (0, 4, 4), LABELS_G),
+        Expected(on_f, (f, df), lambda t, x: (t, x, df(x)), (0, 4, 4), LABELS_1D),
     ]
 
 
@@ -129,8 +142,10 @@ def saddle_point(p) -> list[Expected]:
 
     stall = descent(dcube, p.start, p.lr, p.steps)
     nudge = descent(dcube, p.nudge_start, p.lr, p.nudge_steps)
+    labels = ("t", "x_t", "f(x_t)", "f'(x_t)")
     return [
-        Expected(path, (cube, dcube), rows, (0, 4, 4, 4)) for path in (stall, nudge)
+        Expected(path, (cube, dcube), rows, (0, 4, 4, 4), labels)
+        for path in (stall, nudge)
     ]
 
 
@@ -140,7 +155,8 @@ def vanishing_gradient(p) -> list[Expected]:
             return t, dtanh(x), abs(x - x0)
 
         path = descent(dtanh, x0, p.lr, p.steps)
-        return Expected(path, (np.tanh, dtanh), rows, (0, 5, 4))
+        labels = ("t", "f'(x_t)", "abs(x_t - x_0)")
+        return Expected(path, (np.tanh, dtanh), rows, (0, 5, 4), labels)
 
     return [expected(p.slope_start), expected(p.tail_start)]
 
@@ -154,7 +170,8 @@ def saddle_3d(p) -> list[Expected]:
     while abs(escape[-1][1]) <= ESCAPE_Y:  # it runs until it is off the saddle
         escape.append(escape[-1] - p.lr * d_saddle(escape[-1]))
     paths = (stall, np.array(escape))
-    return [Expected(path, None, rows, (0, 4, 4, 4)) for path in paths]
+    labels = ("t", "x_t", "y_t", "norm(nabla f)")
+    return [Expected(path, None, rows, (0, 4, 4, 4), labels) for path in paths]
 
 
 SCENES = {  # scene module: its class, and how its descents should look
@@ -170,13 +187,15 @@ SCENES = {  # scene module: its class, and how its descents should look
 @dataclass
 class Played:
     """What a render did with one descent: its ball's colour, its first frame,
-    the frame after it, the last frame of its slide, and its readout's glyph
+    the frame after it, the last frame of its slide, its readout's glyph
     outlines at frames of the descent, the frame after it and the slide's last
-    (``None`` where the readout was off screen)."""
+    (``None`` where the readout was off screen), and the outline and height
+    of each row's label as the descent starts."""
 
     color: str
     start: int
     readout: object
+    labels: list[tuple[np.ndarray, float]] = field(default_factory=list)
     end: int | None = None
     slide_end: int | None = None
     glyphs: dict[int, list[list[np.ndarray]] | None] = field(default_factory=dict)
@@ -222,6 +241,10 @@ def watched(scene_cls, breaks: Callable | None = None):
                 path, values = breaks(len(self.played), path, values)
             color = ball.get_fill_color().to_hex().lower()
             self.watching = Played(color, self.frame(), readout)
+            if readout is not None:
+                self.watching.labels = [
+                    (outline(name), name.get_center()[1]) for name in readout.names
+                ]
             self.played.append(self.watching)
             super().descend(ball, path, place, readout, values)
             self.played[-1].end = self.frame()
@@ -400,6 +423,17 @@ def read_glyph(points: np.ndarray) -> str:
     return "?"
 
 
+def outline(mobject) -> np.ndarray:
+    """The points of every part of ``mobject`` that draws something."""
+    return np.concatenate([m.points for m in mobject.family_members_with_points()])
+
+
+@cache
+def fresh_label(label: str) -> np.ndarray:
+    """The outline of a readout label, ``label =``, set anew by Typst."""
+    return _shape(outline(MathTypst(label + " =")))
+
+
 def read_row(slots: list[np.ndarray]) -> str:
     """The text of one readout row: its drawn slots, left to right."""
     drawn = sorted((s for s in slots if len(s)), key=lambda s: s[:, 0].min())
@@ -469,6 +503,39 @@ def readout_misses(render: Render) -> list[Miss]:
     return found
 
 
+def label_misses(render: Render) -> list[tuple[int, int, str]]:
+    """``(descent, row, label)`` of each readout row whose label is not the one
+    its number calls for, or does not sit beside that number."""
+    found = []
+    for n, played, expected in descents(render):
+        heights = [
+            np.concatenate([s for s in row if len(s)])[:, 1].mean()
+            for row in played.glyphs[played.start]
+        ]
+        for row, (label, (drawn, height)) in enumerate(
+            zip(expected.labels, played.labels, strict=True)
+        ):
+            shape, fresh = _shape(drawn), fresh_label(label)
+            same = shape.shape == fresh.shape and np.abs(shape - fresh).max() < 0.05
+            beside = np.argmin(np.abs(np.subtract(heights, height))) == row
+            if not (same and beside):
+                found.append((n, row, label))
+    return found
+
+
+def ball_colors(render: Render) -> list[tuple[int, np.ndarray]]:
+    """``(descent, RGB)`` of each ball as it starts: the median of the nine
+    pixels at its centre in the decoded frame."""
+    found = []
+    for n, played, _ in descents(render):
+        frame = render.frames[played.start]
+        (col, row), _ = find_ball(frame, played.color)
+        col, row = round(col), round(row)
+        patch = frame[row - 1 : row + 2, col - 1 : col + 2].reshape(-1, 3)
+        found.append((n, np.median(patch, axis=0)))
+    return found
+
+
 def timing_misses(render: Render) -> list[str]:
     """Descents that do not last ``steps × seconds_per_step``, to the frame, and
     a video without every frame the scene wrote."""
@@ -510,6 +577,16 @@ def test_the_readout_shows_the_descent(rendered):
 
 def test_each_descent_lasts_its_steps(rendered):
     assert timing_misses(rendered) == []
+
+
+def test_each_readout_row_is_labelled_with_what_it_shows(rendered):
+    assert label_misses(rendered) == []
+
+
+def test_the_balls_are_matplotlibs_c1_and_c2(rendered):
+    for n, rgb in ball_colors(rendered):
+        off = min(np.abs(rgb - want).max() for want in BALL_RGB)
+        assert off <= 40, (n, rgb)  # C3, the next colour, lies 88 from C1
 
 
 # -- negative controls: local_minimum, broken on its way to the screen --------------

@@ -8,6 +8,7 @@ from manim import tempconfig
 from optanim.lesson import params
 from optanim.lesson.figures import CORRECTED_RISK_LEGEND, SPECS
 from optanim.lesson.landscapes import grad_f, grad_g
+from optanim.narration import words
 from optanim.qa import framematch as fm
 from optanim.qa.original import draw_original
 from optanim.render.slide import LessonSlide
@@ -30,6 +31,38 @@ def test_f_still_slopes_there_and_its_own_minimum_lies_beyond():
     assert grad_f(x_g) < -0.5
     assert abs(x_f - 1.0904) < 1e-3
     assert x_f - x_g == pytest.approx(0.073, abs=2e-3)
+
+
+def test_the_words_name_the_numbers_of_the_descents():
+    """Each number the narration names, against descents run here with the
+    derivatives written out: ``x ← x − η g′(x)``, then on f from where it stops."""
+
+    def df(x):
+        return np.cos(np.pi * x) - np.pi * x * np.sin(np.pi * x)
+
+    def dg(x):
+        return df(x) - np.pi * np.sin(5 * np.pi * x)
+
+    p = params.resolve("risk")
+    x_g = p.start
+    for _ in range(p.steps):
+        x_g -= p.lr * dg(x_g)
+    x_f = x_g
+    for _ in range(p.steps):
+        x_f -= p.lr * df(x_f)
+    said = words.load("en")
+
+    def beat(beat_id):
+        return said.beat("risk", beat_id, p.narration_values(beat_id))
+
+    assert f"x = {x_g:.3f}." in beat("train").caption
+    assert f"slope there is {df(x_g):.2f}, not zero" in beat("slope").caption
+    expected = beat("expected_descent")
+    assert f"x = {x_f:.3f}," in expected.caption
+    assert f", {x_f - x_g:.3f} away" in expected.caption  # f's minimum lies right
+    assert f"a distance of {x_f - x_g:.3f} from" in " ".join(
+        line.say for line in expected.lines
+    )
 
 
 def test_huge_learning_rate_diverges():
