@@ -9,7 +9,7 @@ import av
 import numpy as np
 import pytest
 
-from optanim.narration import audio, captions
+from optanim.narration import audio, subtitles
 from optanim.outputs import assemble
 from optanim.outputs.assemble import Part, join_clips
 
@@ -146,7 +146,7 @@ def test_the_narration_is_placed_on_the_lecture_clock(lecture: Path):
 
 
 def test_one_cue_per_line_from_its_speech(lecture: Path):
-    for suffix, parse in ((".srt", captions.parse_srt), (".vtt", captions.parse_vtt)):
+    for suffix, parse in ((".srt", subtitles.parse_srt), (".vtt", subtitles.parse_vtt)):
         cues = parse(lecture.with_suffix(suffix).read_text())
         assert [c.text.replace("\n", " ") for c in cues] == [t for t, _, _ in EXPECTED]
         assert [c.start for c in cues] == pytest.approx([a for _, a, _ in EXPECTED])
@@ -257,6 +257,8 @@ def test_two_languages_give_two_tagged_tracks_and_caption_files(tmp_path: Path):
         ]
         languages = [s.metadata["language"] for s in container.streams.subtitles]
         assert languages == ["eng", "chi"]
-    zh = captions.parse_vtt(out.with_name("lecture.zh.vtt").read_text())
+    zh = subtitles.parse_vtt(out.with_name("lecture.zh.vtt").read_text())
     assert [c.text for c in zh] == ["小球滚下山坡"] * 2
-    assert captions.parse_srt(out.with_suffix(".srt").read_text())[0].text != zh[0].text
+    assert (
+        subtitles.parse_srt(out.with_suffix(".srt").read_text())[0].text != zh[0].text
+    )

@@ -31,7 +31,7 @@ from PIL import Image
 
 from optanim import cli, narration
 from optanim.lesson.catalog import SCENES, SceneEntry
-from optanim.narration import audio, captions  # noqa: F401
+from optanim.narration import audio, subtitles  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--resolution", "128,72", "--fps", "5"]
@@ -134,8 +134,10 @@ def test_lecture_has_a_chapter_per_scene(lecture: Path, media: Path):
 
 
 def test_the_lecture_speaks_every_cue_and_nothing_else(lecture: Path):
-    cues = narration.captions.parse_srt(lecture.with_suffix(".srt").read_text())
-    assert cues == narration.captions.parse_vtt(lecture.with_suffix(".vtt").read_text())
+    cues = narration.subtitles.parse_srt(lecture.with_suffix(".srt").read_text())
+    assert cues == narration.subtitles.parse_vtt(
+        lecture.with_suffix(".vtt").read_text()
+    )
     with av.open(str(lecture)) as container:
         (sound,) = container.streams.audio
         (subtitles,) = container.streams.subtitles
@@ -156,7 +158,7 @@ def test_the_lecture_speaks_every_cue_and_nothing_else(lecture: Path):
         -16, abs=0.5
     )
     assert narration.audio.true_peak(samples, rate) <= -1.0 + 0.1
-    assert narration.captions.check_file(lecture.with_suffix(".srt"), "en", 60) == []
+    assert narration.subtitles.check_file(lecture.with_suffix(".srt"), "en", 60) == []
 
 
 def test_running_again_renders_nothing(lecture: Path, media: Path):
@@ -238,7 +240,7 @@ def all_notes(media: Path) -> list[str]:
 def test_a_slide_per_beat_with_its_captions_as_notes(lecture: Path, media: Path):
     for entry in BUILT:
         spans = slide_spans(media / "slides" / FOLDER / f"{entry.cls}.json")
-        cues = narration.captions.parse_srt(
+        cues = narration.subtitles.parse_srt(
             scene_clip(media, entry).with_suffix(".srt").read_text()
         )
         assert cues_by_slide(cues, spans) == [notes for _, _, notes in spans]

@@ -29,8 +29,8 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 from test_cli_outputs import all_notes, deck, media  # noqa: F401 (fixtures)
 
-from optanim.narration import audio, captions
-from optanim.narration.captions import Cue
+from optanim.narration import audio, subtitles
+from optanim.narration.cues import Cue
 from optanim.outputs.deck import REVEAL_DIR, build_deck
 from optanim.outputs.mux import mux
 from optanim.outputs.slide_sound import narrated_slides, speak_slides
@@ -93,7 +93,7 @@ def write_narration(folder: Path, beats: list[float]) -> Path:
             lines.append(line | {"speech": str(wav)})
             cues.append(Cue(said, said + SAID_FOR + 0.2, text))
         vtt = folder / (f"{SCENE}.vtt" if lang == "en" else f"{SCENE}.{lang}.vtt")
-        vtt.write_text(captions.format_vtt(cues), encoding="utf-8")
+        vtt.write_text(subtitles.format_vtt(cues), encoding="utf-8")
         tracks.append({"lang": lang, "voice": "tone", "lines": lines})
     record = {
         "beats": [{"id": f"beat{n}", "start": s} for n, s in enumerate(beats)],
@@ -241,7 +241,7 @@ def test_html_deck_is_self_contained(html_deck: Path):
         texts = {}
         for lang, url in found.items():
             assert url.startswith(prefix)
-            (cue,) = captions.parse_vtt(vtt_text(url))
+            (cue,) = subtitles.parse_vtt(vtt_text(url))
             texts[lang] = cue.text
         assert texts == {"en": en, "zh": zh}
 
@@ -355,7 +355,7 @@ def test_lecture_deck_speaks_and_captions_every_beat(deck, media: Path):  # noqa
     videos = [link for link in parser.links if link.endswith(".mp4")]
     assert len(videos) == len(notes)
     for video, found, said in zip(videos, parser.captions, notes, strict=True):
-        cues = captions.parse_vtt(vtt_text(found["en"]))
+        cues = subtitles.parse_vtt(vtt_text(found["en"]))
         assert " ".join(c.text.replace("\n", " ") for c in cues) == said
         samples, rate = audio.read(html.parent / video)
         heard = audio.speech_spans(samples, rate)

@@ -10,7 +10,7 @@ from optanim.lesson import params
 from optanim.lesson.catalog import BY_NAME
 from optanim.lesson.figures import SPECS
 from optanim.lesson.landscapes import grad_f
-from optanim.narration import captions
+from optanim.narration import subtitles
 from optanim.narration.script import estimate_seconds, scene_lines
 
 SPEC = SPECS["local_minimum"]
@@ -61,7 +61,7 @@ def test_real_render_leaves_one_slide_per_beat_and_its_captions_within_it(render
     folder, videos = rendered
     spans = slide_spans(folder / "slides" / "LocalMinimum.json")
     assert len(spans) == BEATS
-    cues = captions.parse_srt((videos / "LocalMinimum.srt").read_text())
+    cues = subtitles.parse_srt((videos / "LocalMinimum.srt").read_text())
     assert cues_by_slide(cues, spans) == [notes for _, _, notes in spans]
     for start, _, _ in spans:  # each beat's words begin after a short lead-in
         first = min(c.start for c in cues if c.start >= start)

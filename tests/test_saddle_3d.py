@@ -11,7 +11,7 @@ from optanim.lesson import params
 from optanim.lesson.camera3d import Camera3D, axes_frame, wireframe_lines
 from optanim.lesson.catalog import BY_NAME
 from optanim.lesson.figures import C0, SPECS
-from optanim.narration import captions
+from optanim.narration import subtitles
 from optanim.narration.script import estimate_seconds, scene_lines
 from optanim.qa import framematch as fm
 from optanim.qa.original import draw_original
@@ -201,7 +201,7 @@ def test_real_render_leaves_one_slide_per_beat_and_its_captions_within_it(render
     folder, videos = rendered
     spans = slide_spans(folder / "slides" / "Saddle3D.json")
     assert len(spans) == BEATS
-    cues = captions.parse_srt((videos / "Saddle3D.srt").read_text())
+    cues = subtitles.parse_srt((videos / "Saddle3D.srt").read_text())
     assert cues_by_slide(cues, spans) == [notes for _, _, notes in spans]
     for start, _, _ in spans:  # each beat's words begin after a short lead-in
         first = min(c.start for c in cues if c.start >= start)

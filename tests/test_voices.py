@@ -12,18 +12,11 @@ import av
 import numpy as np
 import pytest
 
-from optanim.narration import voices
-from optanim.narration.voices import (
-    Espeak,
-    Piper,
-    Recorded,
-    Silent,
-    SpeechCache,
-    Voice,
-    VoiceError,
-    parse_voice,
-    synthesize_all,
-)
+from optanim.narration import voice_base, voices
+from optanim.narration.recordings import Recorded
+from optanim.narration.speech_cache import SpeechCache, synthesize_all
+from optanim.narration.voice_base import Voice, VoiceError
+from optanim.narration.voices import Espeak, Piper, Silent, parse_voice
 
 THRESHOLD = 10 ** (-50 / 20)
 
@@ -52,7 +45,7 @@ def words_per_minute(texts: list[str], seconds: float) -> float:
 
 def assert_edges_trimmed(samples: np.ndarray, rate: int) -> None:
     loud = np.flatnonzero(np.abs(samples) >= THRESHOLD)
-    margin = round(voices.EDGE_SECONDS * rate)
+    margin = round(voice_base.EDGE_SECONDS * rate)
     assert loud[0] <= margin
     assert samples.size - 1 - loud[-1] <= margin
 

@@ -18,7 +18,7 @@ import pytest
 
 from optanim import cli
 from optanim.lesson.catalog import SceneEntry
-from optanim.narration import audio, captions
+from optanim.narration import audio, subtitles
 
 TINY = ["-q", "low", "--resolution", "128,72", "--fps", "5"]
 SCENE = "local_minimum"
@@ -47,7 +47,7 @@ def script_ids(lang: str = "en") -> list[tuple[str, float]]:
 def heard(video: Path) -> tuple[np.ndarray, int, list]:
     """The decoded sound of ``video``, and its cues."""
     samples, rate = audio.read(video)
-    cues = captions.parse_srt(video.with_suffix(".srt").read_text())
+    cues = subtitles.parse_srt(video.with_suffix(".srt").read_text())
     return samples, rate, cues
 
 
@@ -108,7 +108,7 @@ def test_no_voice_is_silent_and_times_the_captions_for_reading(one_scene):
     assert status == 0, output
     with av.open(str(clip())) as container:
         assert not container.streams.audio  # nothing to hear
-    cues = captions.parse_srt(clip().with_suffix(".srt").read_text())
+    cues = subtitles.parse_srt(clip().with_suffix(".srt").read_text())
     assert len(cues) == len([i for i, _ in script_ids() if i.startswith(SCENE)])
     for cue in cues:  # long enough to read at 15 characters a second
         assert cue.end - cue.start >= len(cue.text.replace("\n", " ")) / 15 - 0.001
@@ -124,7 +124,7 @@ def test_espeak_speaks_chinese(one_scene):
     for cue in cues:
         onset = min((a for a, _ in spans), key=lambda a: abs(a - cue.start))
         assert onset == pytest.approx(cue.start, abs=0.05)
-    assert captions.check_file(Path("media/lecture/low/lecture_zh.srt"), "zh", 5) == []
+    assert subtitles.check_file(Path("media/lecture/low/lecture_zh.srt"), "zh", 5) == []
     assert os.environ["OPTANIM_VOICE"] == "espeak"
 
 

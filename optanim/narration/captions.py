@@ -1,4 +1,4 @@
-"""Captions: how the lecture's words are cut, wrapped, timed and checked.
+"""Captions: the subtitle rules, and how a caption is counted, wrapped and cut.
 
 The rules follow the Netflix timed-text style guides (general, English and
 Simplified Chinese) and the BBC subtitle guidelines:
@@ -12,39 +12,25 @@ Simplified Chinese) and the BBC subtitle guidelines:
   a character, and CJK characters and full-width punctuation as one.
 
 Everything here is plain Python, so that scripts can be checked without
-rendering anything.
+rendering anything. Cues placed in time are in :mod:`optanim.narration.cues`,
+subtitle files in :mod:`optanim.narration.subtitles`.
 """
 
 from __future__ import annotations
 
-import html
-import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 __all__ = [
     "RULES",
     "CaptionError",
-    "Cue",
     "Rules",
-    "check",
-    "check_file",
-    "format_srt",
-    "format_vtt",
-    "parse_srt",
-    "parse_vtt",
     "rules",
     "split",
-    "time_cues",
     "width",
     "wrap",
 ]
-
-#: Times are kept to the millisecond, so comparisons allow this much rounding.
-ROUNDING = 0.001
 
 
 class CaptionError(ValueError):
@@ -275,7 +261,7 @@ def _wrap(s: str, r: Rules) -> list[str] | None:
     return [s[:a], s[b:]]
 
 
-def _quote(s: str, most: int = 60) -> str:
+def quote(s: str, most: int = 60) -> str:
     return repr(s if len(s) <= most else s[: most - 1] + "…")
 
 
@@ -315,7 +301,7 @@ def wrap(text: str, lang: str) -> list[str]:
     if lines is None:
         raise CaptionError(
             f"{r.lang} caption of {width(s, r.lang):g} characters does not fit in "
-            f"{r.max_lines} lines of {r.max_line:g}: {_quote(s)}"
+            f"{r.max_lines} lines of {r.max_line:g}: {quote(s)}"
         )
     return lines
 
@@ -343,7 +329,7 @@ def _split(s: str, r: Rules, level: int, fits: dict[str, bool]) -> list[str]:
     if level > 2:
         raise CaptionError(
             f"{r.lang} caption has a word too long for a line of "
-            f"{r.max_line:g}: {_quote(s)}"
+            f"{r.max_line:g}: {quote(s)}"
         )
     cuts = _cuts(s, r, level)
     if not cuts:
@@ -411,425 +397,3 @@ def split(text: str, lang: str) -> list[str]:
     if not s:
         return []
     return _split(s, r, 0, {})
-
-
-# --- cues and files -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cue:
-    """One caption on screen.
-
-    Attributes
-    ----------
-    start, end : float
-        When it appears and disappears, in seconds.
-    text : str
-        Its lines, joined with ``"\\n"``.
-    """
-
-    start: float
-    end: float
-    text: str
-
-    @property
-    def duration(self) -> float:
-        """How long it is on screen, in seconds."""
-        return self.end - self.start
-
-    @property
-    def lines(self) -> list[str]:
-        """Its lines; none if it has no text."""
-        return self.text.split("\n") if self.text else []
-
-
-def _stamp(t: float, sep: str) -> str:
-    ms = round(t * 1000)
-    sign = "-" if ms < 0 else ""
-    h, rest = divmod(abs(ms), 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{sign}{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-
-def _block_lines(cue: Cue, n: int) -> list[str]:
-    if cue.start < 0 or cue.end < 0:
-        raise CaptionError(f"cue {n} has a negative time: {cue.start}, {cue.end}")
-    lines = cue.lines
-    if any(not line.strip() or "-->" in line for line in lines):
-        raise CaptionError(f"cue {n} has a blank line or '-->': {_quote(cue.text)}")
-    return lines
-
-
-def format_srt(cues: Iterable[Cue]) -> str:
-    """Writes cues as SubRip.
-
-    Parameters
-    ----------
-    cues : iterable of Cue
-        The cues, numbered from 1 in the order given.
-
-    Returns
-    -------
-    str
-        The file's text, times to the millisecond (``00:00:01,250``).
-
-    Raises
-    ------
-    CaptionError
-        If a cue has a negative time, a blank line or ``-->`` in its text.
-    """
-    blocks = []
-    for n, cue in enumerate(cues, 1):
-        lines = _block_lines(cue, n)
-        timing = f"{_stamp(cue.start, ',')} --> {_stamp(cue.end, ',')}"
-        blocks.append("\n".join([str(n), timing, *lines]) + "\n")
-    return "\n".join(blocks)
-
-
-def format_vtt(cues: Iterable[Cue]) -> str:
-    """Writes cues as WebVTT.
-
-    Parameters
-    ----------
-    cues : iterable of Cue
-        The cues, given identifiers from 1 in the order given.
-
-    Returns
-    -------
-    str
-        The file's text, starting with ``WEBVTT``, times to the millisecond
-        (``00:00:01.250``), and ``&``, ``<`` and ``>`` escaped.
-
-    Raises
-    ------
-    CaptionError
-        If a cue has a negative time, a blank line or ``-->`` in its text.
-    """
-    blocks = ["WEBVTT\n"]
-    for n, cue in enumerate(cues, 1):
-        lines = _block_lines(cue, n)
-        timing = f"{_stamp(cue.start, '.')} --> {_stamp(cue.end, '.')}"
-        escaped = [
-            line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            for line in lines
-        ]
-        blocks.append("\n".join([str(n), timing, *escaped]) + "\n")
-    return "\n".join(blocks)
-
-
-_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{3})"
-_TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(?:\s.*)?$")
-_SRT_TAGS = re.compile(r"</?(?:[ibu]|font)(?:\s[^>]*)?>|\{\\[^}]*\}", re.IGNORECASE)
-_VTT_TAGS = re.compile(r"<[^>]*>")
-
-
-def _seconds(h: str | None, m: str, s: str, ms: str) -> float:
-    return (int(h or 0) * 3_600_000 + int(m) * 60_000 + int(s) * 1000 + int(ms)) / 1000
-
-
-def _blocks(text: str) -> list[tuple[int, list[str]]]:
-    """Blocks of non-blank lines, each with the number of its first line."""
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    blocks: list[tuple[int, list[str]]] = []
-    current: list[str] = []
-    for number, line in enumerate(lines.split("\n"), 1):
-        if line.strip():
-            if not current:
-                blocks.append((number, current))
-            current.append(line)
-        else:
-            current = []
-    return blocks
-
-
-def _cue(number: int, block: list[str], kind: str, tags: re.Pattern[str]) -> Cue:
-    # The timing line comes first, or after the cue's number or identifier.
-    matches = [_TIMING.match(line) for line in block[:2]]
-    k = 0 if matches[0] else 1
-    match = matches[k] if k < len(matches) else None
-    if match is None:
-        raise CaptionError(f"{kind} line {number}: no timing line in {block[0]!r}")
-    g = match.groups()
-    start, end = _seconds(*g[:4]), _seconds(*g[4:])
-    body = [tags.sub("", line) for line in block[k + 1 :]]
-    if kind == "WebVTT":
-        body = [html.unescape(line) for line in body]
-    return Cue(start, end, "\n".join(body))
-
-
-def parse_srt(text: str) -> list[Cue]:
-    """Reads SubRip.
-
-    Parameters
-    ----------
-    text : str
-        The file's text. A byte order mark, CRLF line ends, a missing cue
-        number and ``.`` for ``,`` in times are accepted; ``<i>``, ``<b>``,
-        ``<u>``, ``<font>`` and ``{\\an8}`` tags are dropped.
-
-    Returns
-    -------
-    list of Cue
-        The cues in file order.
-
-    Raises
-    ------
-    CaptionError
-        If a block has no timing line.
-    """
-    return [_cue(n, block, "SubRip", _SRT_TAGS) for n, block in _blocks(text)]
-
-
-def parse_vtt(text: str) -> list[Cue]:
-    """Reads WebVTT.
-
-    Parameters
-    ----------
-    text : str
-        The file's text. ``NOTE``, ``STYLE`` and ``REGION`` blocks, cue
-        identifiers and cue settings are skipped, tags such as ``<i>`` or
-        ``<c.yellow>`` dropped and character references unescaped. Hours may
-        be left out of times.
-
-    Returns
-    -------
-    list of Cue
-        The cues in file order.
-
-    Raises
-    ------
-    CaptionError
-        If the text does not start with ``WEBVTT``, or a cue has no timing.
-    """
-    blocks = _blocks(text)
-    if not blocks or not re.match(r"WEBVTT(?:[ \t].*)?$", blocks[0][1][0]):
-        raise CaptionError("WebVTT line 1: the file does not start with 'WEBVTT'")
-    cues = []
-    for number, block in blocks[1:]:
-        if "-->" not in block[0] and re.match(r"(NOTE|STYLE|REGION)\b", block[0]):
-            continue
-        cues.append(_cue(number, block, "WebVTT", _VTT_TAGS))
-    return cues
-
-
-# --- timing -------------------------------------------------------------------
-
-
-def _check_fps(fps: float) -> None:
-    if not fps > 0:
-        raise CaptionError(f"frame rate must be positive, not {fps!r}")
-
-
-def time_cues(
-    spoken: Sequence[tuple[str, float, float]], lang: str, fps: float
-) -> list[Cue]:
-    """Makes one cue per stretch of speech.
-
-    A cue starts when its speech starts. It ends ``Rules.max_linger`` (0.5 s)
-    after its speech ends, or 2 frames before the next speech starts if that
-    is sooner, and never lasts over 7 s. That latest allowed end is also the
-    one that best meets the 5/6 s minimum and the reading time at the cps
-    limit, so it is always taken; where even it is too soon, the linger and
-    gap rules win (speech stays on screen only while it is spoken) and
-    :func:`check` reports the cue. Times are rounded to the millisecond, ends
-    downward, so that a subtitle file holds them exactly.
-
-    Parameters
-    ----------
-    spoken : sequence of (str, float, float)
-        Each cue's text with the start and end of its speech, in seconds, in
-        time order.
-    lang : str
-        ``"en"`` or ``"zh"``.
-    fps : float
-        Frame rate of the video, which sets the 2-frame gap.
-
-    Returns
-    -------
-    list of Cue
-        The cues, their text wrapped by :func:`wrap`.
-
-    Raises
-    ------
-    CaptionError
-        If a text does not fit two lines, a speech ends before it starts or
-        starts before the previous one, or the next speech starts so soon that
-        no cue fits.
-    """
-    r = rules(lang)
-    _check_fps(fps)
-    gap = r.min_gap_frames / fps
-    items = list(spoken)
-    for i, (_, start, end) in enumerate(items):
-        if end < start:
-            raise CaptionError(f"speech {i + 1} ends before it starts: {start}, {end}")
-        if i and start < items[i - 1][1]:
-            raise CaptionError(f"speech {i + 1} starts before speech {i}: {start}")
-    cues = []
-    for i, (text, start, end) in enumerate(items):
-        lines = wrap(text, r.lang)
-        latest = min(end + r.max_linger, start + r.max_duration)
-        if i + 1 < len(items):
-            latest = min(latest, items[i + 1][1] - gap)
-        # The longest allowed is also the best for reading, so take it all.
-        cue_start = round(start * 1000) / 1000
-        cue_end = math.floor(latest * 1000 + 1e-6) / 1000
-        if cue_end <= cue_start:
-            raise CaptionError(
-                f"speech {i + 1} at {_stamp(start, '.')} leaves no time for a cue "
-                f"before speech {i + 2}"
-            )
-        cues.append(Cue(cue_start, cue_end, "\n".join(lines)))
-    return cues
-
-
-# --- checking -----------------------------------------------------------------
-
-
-def _sec(t: float) -> str:
-    return f"{t:.3f}".rstrip("0").rstrip(".") + " s"
-
-
-def _rate(x: float, limit: float) -> str:
-    for digits in (1, 2, 3):
-        shown = f"{x:.{digits}f}"
-        if float(shown) != limit:
-            return shown
-    return f"{x:g}"
-
-
-def _frames(n: int) -> str:
-    return f"{n} frame" if n == 1 else f"{n} frames"
-
-
-def check(
-    cues: Sequence[Cue],
-    lang: str,
-    fps: float,
-    speech: Sequence[tuple[float, float]] | None = None,
-) -> list[str]:
-    """Finds where cues break the rules.
-
-    Checks each cue's lines (count and width), its characters a second (the
-    width of its whole text over its duration), its duration, its order and
-    gap to the next cue, and, given the speech, its start and end against its
-    speech. Time comparisons allow 1 ms of rounding.
-
-    Parameters
-    ----------
-    cues : sequence of Cue
-        The cues in order.
-    lang : str
-        ``"en"`` or ``"zh"``.
-    fps : float
-        Frame rate of the video, for the gap and start rules.
-    speech : sequence of (float, float), optional
-        The start and end of each cue's speech, in seconds, one per cue.
-
-    Returns
-    -------
-    list of str
-        One line a problem, such as ``cue 3 (00:00:04.200): 19.3 characters a
-        second, over 17``; empty if all is well.
-
-    Raises
-    ------
-    CaptionError
-        If ``speech`` is not one per cue, or the frame rate is not positive.
-    """
-    r = rules(lang)
-    _check_fps(fps)
-    if speech is not None and len(speech) != len(cues):
-        raise CaptionError(f"{len(speech)} speech times for {len(cues)} cues")
-    gap = r.min_gap_frames / fps
-    problems = []
-    for n, cue in enumerate(cues, 1):
-
-        def say(message: str, n: int = n, cue: Cue = cue) -> None:
-            problems.append(f"cue {n} ({_stamp(cue.start, '.')}): {message}")
-
-        lines = cue.lines
-        if not lines:
-            say("no text")
-        if len(lines) > r.max_lines:
-            say(f"{len(lines)} lines, over {r.max_lines}")
-        for k, line in enumerate(lines, 1):
-            w = width(line, r.lang)
-            if w > r.max_line:
-                say(f"line {k} is {w:g} characters, over {r.max_line:g}")
-        if cue.start < -ROUNDING:
-            say("starts before 0")
-        d = cue.duration
-        if d <= 0:
-            say(f"ends at {_stamp(cue.end, '.')}, not after it starts")
-        else:
-            w = width(cue.text, r.lang)
-            if w / (d + ROUNDING) > r.max_cps:
-                say(
-                    f"{_rate(w / d, r.max_cps)} characters a second, over {r.max_cps:g}"
-                )
-            if d < r.min_duration - ROUNDING:
-                say(f"lasts {_sec(d)}, under {_sec(r.min_duration)}")
-            if d > r.max_duration + ROUNDING:
-                say(f"lasts {_sec(d)}, over {_sec(r.max_duration)}")
-        if n > 1:
-            before = cues[n - 2]
-            if cue.start < before.start:
-                say(f"starts before cue {n - 1} ({_stamp(before.start, '.')})")
-            elif cue.start < before.end:
-                say(f"overlaps cue {n - 1} by {_sec(before.end - cue.start)}")
-            elif cue.start - before.end < gap - ROUNDING:
-                say(
-                    f"{_sec(cue.start - before.end)} after cue {n - 1}, under "
-                    f"{_frames(r.min_gap_frames)} ({_sec(gap)})"
-                )
-        if speech is not None:
-            said, done = speech[n - 1]
-            late = cue.start - said
-            if abs(late) > r.start_frames / fps + ROUNDING:
-                side = "after" if late > 0 else "before"
-                say(
-                    f"starts {_sec(abs(late))} {side} its speech "
-                    f"({_stamp(said, '.')}), over {_frames(r.start_frames)} "
-                    f"({_sec(r.start_frames / fps)})"
-                )
-            if cue.end - done > r.max_linger + ROUNDING:
-                say(
-                    f"ends {_sec(cue.end - done)} after its speech "
-                    f"({_stamp(done, '.')}), over {_sec(r.max_linger)}"
-                )
-    return problems
-
-
-def check_file(path: str | Path, lang: str, fps: float) -> list[str]:
-    """Reads a subtitle file and checks its cues.
-
-    Parameters
-    ----------
-    path : str or Path
-        A ``.vtt`` or ``.srt`` file; a file that starts with ``WEBVTT`` is
-        read as WebVTT whatever its name.
-    lang : str
-        ``"en"`` or ``"zh"``.
-    fps : float
-        Frame rate of the video.
-
-    Returns
-    -------
-    list of str
-        The problems :func:`check` finds, without the speech rules.
-
-    Raises
-    ------
-    CaptionError
-        If the file cannot be parsed.
-    """
-    path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
-    vtt = path.suffix.lower() == ".vtt" or text.lstrip().startswith("WEBVTT")
-    try:
-        cues = parse_vtt(text) if vtt else parse_srt(text)
-    except CaptionError as error:
-        raise CaptionError(f"{path}: {error}") from None
-    return check(cues, lang, fps)

@@ -17,8 +17,10 @@ from pathlib import Path
 
 from optanim.lesson import params as scene_params
 from optanim.lesson import settings
-from optanim.narration import voices, words
-from optanim.narration.voices import Silent, Speech, SpeechCache, Voice
+from optanim.narration import speech_cache, voice_base, voices, words
+from optanim.narration.speech_cache import Speech, SpeechCache
+from optanim.narration.voice_base import Voice
+from optanim.narration.voices import Silent
 from optanim.narration.words import Line
 
 DEFAULT_VOICES = {"en": "piper", "zh": "espeak"}  # piper has no Mandarin voice
@@ -65,7 +67,7 @@ class Narration:
         if isinstance(self.voice, Silent):
             return Timed(line, None, voices.reading_seconds(line.caption, self.lang))
         if path.is_file():
-            return Timed(line, path, voices._read_header(path).seconds)
+            return Timed(line, path, speech_cache.read_header(path).seconds)
         return Timed(line, None, estimate_seconds(line.say, self.lang))
 
 
@@ -134,7 +136,7 @@ def resolve(
         try:
             chosen = voices.parse_voice(spec)
             chosen.check_lang(code)
-        except voices.VoiceError as err:
+        except voice_base.VoiceError as err:
             raise scene_params.ParamError(str(err)) from None
         narrations.append(Narration(chosen, code, cache_dir))
     return tuple(narrations)
@@ -163,13 +165,13 @@ def speak_all(narration: Narration, lines: list[Line]) -> SpeechCache:
     counts what it synthesized and reused."""
     cache = narration.cache
     try:
-        voices.synthesize_all(
+        speech_cache.synthesize_all(
             cache,
             narration.voice,
             [(line.id, line.say, line.caption) for line in lines],
             narration.lang,
         )
-    except voices.VoiceError as err:
+    except voice_base.VoiceError as err:
         raise scene_params.ParamError(str(err)) from None
     return cache
 

@@ -9,7 +9,7 @@ Each part with a title starts a chapter, which runs until the next titled
 part. Each scene's ``.narration.json`` says when its lines are spoken: the
 lecture places the same speech on its own clock, in one AAC track at 48 kHz
 normalized to -16 LUFS with true peaks at most -1 dBTP, and times one subtitle
-cue per line from the speech (:func:`optanim.narration.captions.time_cues`).
+cue per line from the speech (:func:`optanim.narration.cues.time_cues`).
 The cues go into the MP4 as a ``mov_text`` track tagged with the language, and
 beside it as ``.srt`` and ``.vtt``.
 
@@ -39,8 +39,9 @@ import av
 import numpy as np
 
 from optanim.build.files import written_in_place
-from optanim.narration import audio, captions
-from optanim.narration.captions import Cue
+from optanim.narration import audio
+from optanim.narration.cues import Cue, time_cues
+from optanim.narration.subtitles import format_srt, format_vtt
 from optanim.outputs.mux import AudioTrack, SubtitleTrack, mux
 
 __all__ = ["Joined", "Part", "join_clips"]
@@ -294,7 +295,7 @@ def join_clips(parts: list[Part], out: Path) -> dict[str, Joined]:
     fps = float(clips[0].kind[4])
     spoken = _spoken(parts, starts)
     cues = {
-        lang: captions.time_cues(
+        lang: time_cues(
             [(line.caption, line.start, line.end) for line in lines], lang, fps
         )
         for lang, lines in spoken.items()
@@ -318,8 +319,8 @@ def join_clips(parts: list[Part], out: Path) -> dict[str, Joined]:
                 stale.unlink()
     for n, (lang, lang_cues) in enumerate(cues.items()):
         for suffix, text in (
-            (".srt", captions.format_srt(lang_cues)),
-            (".vtt", captions.format_vtt(lang_cues)),
+            (".srt", format_srt(lang_cues)),
+            (".vtt", format_vtt(lang_cues)),
         ):
             with written_in_place(captions_path(out, lang, n == 0, suffix)) as temp:
                 temp.write_text(text, encoding="utf-8")

@@ -61,8 +61,8 @@ from urllib.parse import quote
 from optanim.build.files import CliError, locked
 from optanim.build.request import Request, built_scenes
 from optanim.build.runner import say
-from optanim.narration import captions, words
-from optanim.narration.captions import Cue
+from optanim.narration import subtitles, words
+from optanim.narration.cues import Cue
 from optanim.outputs.lecture import build_once, lecture_file
 from optanim.outputs.slide_sound import NarratedSlide, narrated_slides, speak_slides
 
@@ -97,7 +97,7 @@ _BACKGROUND_VIDEO = re.compile(r'data-background-video="[^"]*"')
 
 
 def _vtt_data_url(cues: list[Cue]) -> str:
-    return "data:text/vtt;charset=utf-8," + quote(captions.format_vtt(cues), safe="")
+    return "data:text/vtt;charset=utf-8," + quote(subtitles.format_vtt(cues), safe="")
 
 
 def _add_captions(page: Path, slides: Sequence[NarratedSlide | None]) -> None:

@@ -27,7 +27,7 @@ from optanim.build.jobs import CardSource, Job, stale_reason, stamp_for
 from optanim.build.request import Request, built_scenes
 from optanim.build.runner import say
 from optanim.lesson.catalog import SCENES
-from optanim.narration import captions, words
+from optanim.narration import subtitles, words
 from optanim.outputs.assemble import Joined, Part, captions_path, join_clips
 
 
@@ -120,9 +120,9 @@ def report_captions(video: Path, lang: str, first: bool, fps: float) -> None:
         path = captions_path(video, lang, first, suffix)
         if not path.exists():
             continue
-        problems = captions.check_file(path, lang, fps)
+        problems = subtitles.check_file(path, lang, fps)
         if not problems:
-            parse = captions.parse_vtt if suffix == ".vtt" else captions.parse_srt
+            parse = subtitles.parse_vtt if suffix == ".vtt" else subtitles.parse_srt
             cues = parse(path.read_text(encoding="utf-8"))
             say(f"captions: {path.name}: {len(cues)} cues, all within the rules")
             continue

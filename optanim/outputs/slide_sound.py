@@ -19,8 +19,8 @@ import av
 
 from optanim.build.files import locked, written_in_place
 from optanim.build.jobs import file_digest, stale_reason, stamp_for
-from optanim.narration import audio, captions
-from optanim.narration.captions import Cue
+from optanim.narration import audio, subtitles
+from optanim.narration.cues import Cue
 from optanim.outputs.assemble import (
     AUDIO_RATE,
     ISO_639_2,
@@ -118,7 +118,7 @@ def narrated_slides(slides_json: Path, narration: Path) -> list[NarratedSlide]:
     cues = {}
     for n, track in enumerate(record["tracks"]):
         vtt = captions_path(movie, track["lang"], n == 0, ".vtt")
-        cues[track["lang"]] = captions.parse_vtt(vtt.read_text(encoding="utf-8"))
+        cues[track["lang"]] = subtitles.parse_vtt(vtt.read_text(encoding="utf-8"))
     first = record["tracks"][0] if record["tracks"] else {"lang": "und", "lines": []}
     lines = first["lines"]
 

@@ -9,7 +9,7 @@ lasts the longer of its animations and its speech plus a tail: the next beat
 waits for it.
 
 Each line's caption becomes one subtitle cue, from when its speech starts to
-at most half a second after it ends (:func:`optanim.narration.captions.time_cues`).
+at most half a second after it ends (:func:`optanim.narration.cues.time_cues`).
 Beside the video the render writes ``.srt`` and ``.vtt`` files and a
 ``.narration.json`` of when each line is spoken, which the lecture and the
 deck use to place the same speech.
@@ -38,7 +38,8 @@ from pathlib import Path
 from manim import config
 
 from optanim.lesson import params
-from optanim.narration import captions, script, words
+from optanim.narration import script, subtitles, words
+from optanim.narration.cues import Cue, time_cues
 from optanim.narration.script import Timed
 
 LEAD_IN = 0.4  # seconds of picture before a beat's first words
@@ -204,13 +205,13 @@ class Narrated:
             (slot[language], start) for beat in self._beats for slot, start in beat.said
         ]
 
-    def cues(self, language: int = 0) -> list[captions.Cue]:
+    def cues(self, language: int = 0) -> list[Cue]:
         spoken = [
             (timed.line.caption, start, start + timed.seconds)
             for timed, start in self.spoken(language)
         ]
         lang = self.narrations[language].lang
-        return captions.time_cues(spoken, lang, config.frame_rate)
+        return time_cues(spoken, lang, config.frame_rate)
 
     def write_narration(self, movie: Path) -> None:
         """Writes the captions and ``.narration.json`` beside ``movie``: ``.vtt``
@@ -220,10 +221,10 @@ class Narrated:
         for n, narration in enumerate(self.narrations):
             cues = self.cues(n)
             stem = movie.stem if n == 0 else f"{movie.stem}.{narration.lang}"
-            vtt = captions.format_vtt(cues)
+            vtt = subtitles.format_vtt(cues)
             movie.with_name(stem + ".vtt").write_text(vtt, "utf-8")
             if n:
-                srt = captions.format_srt(cues)
+                srt = subtitles.format_srt(cues)
                 movie.with_name(stem + ".srt").write_text(srt, "utf-8")
             lines = [
                 {
