@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from optanim.build.files import CliError, writable_dir
 from optanim.build.jobs import Job, SceneSource, pick_scenes, scene_source
-from optanim.build.runner import check_jobs, run_jobs, say
+from optanim.build.runner import check_jobs, run_jobs, say, stopping
 from optanim.lesson.catalog import SCENES, SceneEntry
-from optanim.narration.script import Narration, speak_all
+from optanim.narration.script import Narration, check_all, speak_all
 from optanim.narration.script import resolve as resolve_narration
 
 
@@ -51,28 +52,88 @@ class Request:
         ]
 
     def run(self, jobs: list[Job]) -> None:
-        """Checks the jobs, speaks every line their scenes say, then renders them."""
+        """Checks the jobs, then renders them while the lines their scenes say
+        are spoken: a scene renders once its own lines are, a card at once."""
         check_jobs(jobs, self.force)
-        speak(jobs)
-        run_jobs(jobs, self.workers, self.force, self.rerender)
+        speaking = Speaking(jobs)
+        speaking.start()
+        try:
+            run_jobs(jobs, self.workers, self.force, self.rerender, speaking.wait)
+        except BaseException:
+            speaking.stop()
+            raise
+        speaking.finish()
 
 
-def speak(jobs: list[Job]) -> None:
-    """Synthesizes, before any render, every line of the scenes ``jobs`` render
-    as video, and says how long it took."""
-    by_voice: dict = {}
-    for job in jobs:
-        if isinstance(job.source, SceneSource) and not job.still:
-            for narration in job.source.narrations:
-                lines = job.source.lines(narration)
-                by_voice.setdefault(narration, []).extend(lines)
-    for narration, lines in by_voice.items():
+class Speaking:
+    """Speaks, on a thread of its own, scene after scene, every line of the
+    scenes ``jobs`` render as video, and says how long it took.
+
+    Whatever can be checked (the language, missing recordings) is checked
+    here, before anything is spoken or rendered."""
+
+    def __init__(self, jobs: list[Job]) -> None:
+        self.todo = [
+            (job, narration, job.source.lines(narration))
+            for job in jobs
+            if isinstance(job.source, SceneSource) and not job.still
+            for narration in job.source.narrations
+        ]
+        by_voice: dict[Narration, list] = {}
+        for _, narration, lines in self.todo:
+            by_voice.setdefault(narration, []).extend(lines)
+        for narration, lines in by_voice.items():
+            check_all(narration, lines)
+        self.caches = {narration: narration.cache for narration in by_voice}
+        self.spoken = {id(job): threading.Event() for job, _, _ in self.todo}
+        self.error: Exception | None = None
+        self.stopped = False
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._speak, name="speech", daemon=True)
+        self.thread.start()
+
+    def _speak(self) -> None:
         started = time.monotonic()
-        cache = speak_all(narration, list({line.id: line for line in lines}.values()))
-        say(
-            f"speech ({narration.voice.name}, {narration.lang}): {cache.summary()} "
-            f"in {time.monotonic() - started:.1f} s"
-        )
+        try:
+            for n, (job, narration, lines) in enumerate(self.todo):
+                for line in lines:  # a line at a time, to stop between two
+                    if self.stopped:
+                        return
+                    speak_all(narration, [line], self.caches[narration])
+                if n + 1 == len(self.todo) or self.todo[n + 1][0] is not job:
+                    self.spoken[id(job)].set()
+            for narration, cache in self.caches.items():
+                say(
+                    f"speech ({narration.voice.name}, {narration.lang}): "
+                    f"{cache.summary()} in {time.monotonic() - started:.1f} s"
+                )
+        except Exception as error:  # raised again in the caller's thread
+            self.error = error
+        finally:
+            for event in self.spoken.values():
+                event.set()
+
+    def wait(self, jobs: list[Job]) -> None:
+        """Returns once every line of ``jobs`` is spoken; raises what stopped
+        the speech, or :class:`CliError` once the renders are interrupted."""
+        for job in jobs:
+            while id(job) in self.spoken and not self.spoken[id(job)].wait(0.1):
+                if stopping():
+                    raise CliError("interrupted while the narration was spoken")
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Stops after the line being spoken: the renders stopped."""
+        self.stopped = True
+        self.thread.join()
+
+    def finish(self) -> None:
+        """Waits for the speech to end; raises what stopped it."""
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def built_scenes(names: list[str] | None = None) -> list[SceneEntry]:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -46,6 +47,11 @@ BESIDE_VIDEO = (
 _CHILDREN: set[subprocess.Popen] = set()  # renders running now
 _STOPPING = threading.Event()  # set on Ctrl-C: no render may finish into place
 _PRINT = threading.Lock()  # one progress line at a time
+
+
+def stopping() -> bool:
+    """Whether Ctrl-C is stopping the renders."""
+    return _STOPPING.is_set()
 
 
 def say(line: str) -> None:
@@ -262,12 +268,17 @@ def check_jobs(jobs: list[Job], force: bool = False) -> None:
 
 
 def run_jobs(
-    jobs: list[Job], workers: int, force: bool = False, rerender: bool = False
+    jobs: list[Job],
+    workers: int,
+    force: bool = False,
+    rerender: bool = False,
+    ready: Callable[[list[Job]], None] | None = None,
 ) -> None:
     """Runs ``jobs`` in parallel, reporting each as it starts and ends.
 
     Every request is checked first (:func:`check_jobs`); Ctrl-C stops every
-    render. ``rerender`` renders even what is up to date."""
+    render. ``rerender`` renders even what is up to date. ``ready(batch)``
+    returns once what a batch of jobs needs is there (their speech)."""
     check_jobs(jobs, force)
     _STOPPING.clear()
     total, started = len(jobs), time.monotonic()
@@ -277,6 +288,8 @@ def run_jobs(
     threads = max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
 
     def one(batch: list[Job]) -> None:
+        if ready is not None:
+            ready(batch)
         begin, first = time.monotonic(), batch[0]
 
         def starting(todo: list[Job], reasons: list[str]) -> None:

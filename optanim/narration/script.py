@@ -160,10 +160,12 @@ def scene_lines(scene: str, params, lang: str) -> list[Line]:
     ]
 
 
-def speak_all(narration: Narration, lines: list[Line]) -> SpeechCache:
+def speak_all(
+    narration: Narration, lines: list[Line], cache: SpeechCache | None = None
+) -> SpeechCache:
     """Synthesizes every line not yet in the cache; returns the cache, which
     counts what it synthesized and reused."""
-    cache = narration.cache
+    cache = cache or narration.cache
     try:
         speech_cache.synthesize_all(
             cache,
@@ -176,9 +178,30 @@ def speak_all(narration: Narration, lines: list[Line]) -> SpeechCache:
     return cache
 
 
+def check_all(narration: Narration, lines: list[Line]) -> None:
+    """Raises :class:`ParamError` unless the narration's voice can speak every
+    one of ``lines``: checked before any of them is spoken."""
+    try:
+        speech_cache.check_lines(
+            narration.voice,
+            list(dict.fromkeys(line.id for line in lines)),
+            narration.lang,
+        )
+    except voice_base.VoiceError as err:
+        raise scene_params.ParamError(str(err)) from None
+
+
 def recording_script(narration: Narration, lines: list[Line]) -> list[Timed]:
     """Each line with the length to aim for when recording it."""
     return [narration.timed(line) for line in lines]
 
 
-__all__ = ["Narration", "Speech", "Timed", "resolve", "scene_lines", "speak_all"]
+__all__ = [
+    "Narration",
+    "Speech",
+    "Timed",
+    "check_all",
+    "resolve",
+    "scene_lines",
+    "speak_all",
+]

@@ -15,7 +15,6 @@ import threading
 import wave
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -257,26 +256,25 @@ def synthesize_all(
         Naming up to five missing recordings (then "and N more"), or the
         first line the voice cannot speak.
     """
+    check_lines(voice, [line_id for line_id, _, _ in lines], lang)
+    speeches: dict[str, Speech] = {}
+    for line_id, say, caption in lines:
+        text = caption if isinstance(voice, Silent) else say
+        speeches[line_id] = cache.get(voice, line_id, text, lang)
+    return speeches
+
+
+def check_lines(voice: Voice, ids: Sequence[str], lang: str) -> None:
+    """Raise :class:`VoiceError` unless ``voice`` can speak every line of
+    ``ids`` in ``lang``: the language, repeated ids and missing recordings."""
     voice.check_lang(lang)
-    ids = [line_id for line_id, _, _ in lines]
     repeated = [i for i, count in Counter(ids).items() if count > 1]
     if repeated:
         raise VoiceError(f"narration line ids repeat: {_name_some(repeated)}")
-    missing = voice.missing_recordings(ids)
+    missing = voice.missing_recordings(list(ids))
     if missing:
         count = f"{len(missing)} line" + ("" if len(missing) == 1 else "s")
         raise VoiceError(
             f"{voice.name} has no recording for {count}: {_name_some(missing)} "
             f"(looked for <line id>{'|'.join(RECORDING_SUFFIXES)})"
         )
-
-    def speak(line: tuple[str, str, str]) -> Speech:
-        line_id, say, caption = line
-        return cache.get(
-            voice, line_id, caption if isinstance(voice, Silent) else say, lang
-        )
-
-    # Two lines at a time: piper's inference and espeak's process leave the
-    # interpreter free, and one line keeps only one core busy.
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        return dict(zip(ids, pool.map(speak, lines), strict=True))
