@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import json
 import re
 import shutil
 import struct
@@ -178,9 +179,22 @@ class Piper(Voice):
         with _PIPER_LOCK:
             loaded = _PIPER_MODELS.get((str(model), str(config)))
             if loaded is None:
+                import onnxruntime
                 from piper import PiperVoice
+                from piper.config import PiperConfig
 
-                loaded = PiperVoice.load(model, config_path=config)
+                # One thread: the renders keep the other core busy meanwhile.
+                # onnxruntime's second thread sped a line up by a third for
+                # a third more CPU time, which the renders then lacked.
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = 1
+                session = onnxruntime.InferenceSession(
+                    str(model), options, providers=["CPUExecutionProvider"]
+                )
+                settings = json.loads(config.read_text(encoding="utf-8"))
+                loaded = PiperVoice(
+                    config=PiperConfig.from_dict(settings), session=session
+                )
                 _PIPER_MODELS[(str(model), str(config))] = loaded
         return loaded
 
