@@ -441,6 +441,19 @@ def test_an_interrupted_render_loses_nothing():
     assert not part_files()
 
 
+def test_a_formula_a_killed_render_left_half_written_is_made_again():
+    short = {"OPTANIM_LOCAL_MINIMUM_STEPS": "5"}
+    finished(optanim(*TINY_RENDER, **short))
+    formulas = sorted((CLIP_DIR / "Tex").glob("*.svg"))
+    assert formulas, "the scene sets no formula"
+    cut = formulas[0]
+    whole = cut.read_bytes()
+    cut.write_bytes(whole[: len(whole) // 2])  # as a render killed mid-write
+    out = finished(optanim(*TINY_RENDER, "--rerender", **short))
+    assert "local_minimum: rendered" in out
+    assert cut.read_bytes() == whole
+
+
 PROGRESS = re.compile(  # every line either run prints, each whole
     r"speech \(espeak, en\): .* in \d+\.\d s"
     r"|  … local_minimum: rendering at low \(not rendered yet\)"

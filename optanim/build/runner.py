@@ -114,6 +114,7 @@ def run_batch(
             # here is what a killed render left.
             for stale in job.folder.glob(f".{job.scene.cls}{job.variant}.*.part*"):
                 stale.unlink(missing_ok=True)
+            _remove_cut_svgs(job.folder)
             temp = f".{job.scene.cls}{job.variant}.{os.getpid()}.part"
             held.callback(_remove_leftovers, job.folder, temp)
             (job.folder / f"{temp}.cfg").write_text(job.manim_config())
@@ -217,6 +218,18 @@ def _failure(job: Job, returncode: int, log: Path, free: int) -> str:
 
 def _changed(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if os.environ.get(k) != v}
+
+
+def _remove_cut_svgs(folder: Path) -> None:
+    """Removes the text and formula SVGs a killed render left half-written in
+    the render's own caches (see ``Job.manim_config``): manim reuses an SVG it
+    finds there, whole or not, and then fails to parse it."""
+    for svg in [*folder.glob("texts/*.svg"), *folder.glob("Tex/*.svg")]:
+        with open(svg, "rb") as handle:
+            handle.seek(max(0, svg.stat().st_size - 64))
+            whole = b"</svg>" in handle.read()
+        if not whole:
+            svg.unlink(missing_ok=True)
 
 
 def _remove_leftovers(folder: Path, temp: str) -> None:
