@@ -29,6 +29,7 @@ __all__ = [
     "normalize",
     "place",
     "read",
+    "resample",
     "silence",
     "speech_spans",
     "true_peak",
@@ -84,7 +85,7 @@ def _frame_to_mono(frame: av.AudioFrame) -> np.ndarray:
     return data.mean(axis=0)
 
 
-def _resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
+def resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
     """Resample to ``dst`` Hz; the result has ``round(len(x) * dst / src)`` samples."""
     if src == dst or x.size == 0:
         return x
@@ -163,7 +164,7 @@ def read(
         if 0 < excess <= _MAX_PADDING:
             x = x[: x.size - excess]
     if rate is not None:
-        x = _resample(x, source_rate, int(rate))
+        x = resample(x, source_rate, int(rate))
         source_rate = int(rate)
     return np.clip(x, -1.0, 1.0).astype(np.float32), source_rate
 

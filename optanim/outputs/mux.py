@@ -23,6 +23,8 @@ import av
 import numpy as np
 from av.subtitles.subtitle import SubtitleSet
 
+from optanim.narration.audio import resample
+
 __all__ = ["AudioTrack", "SubtitleTrack", "mux"]
 
 AUDIO_RATE = 48_000
@@ -141,11 +143,7 @@ def _fit(track: AudioTrack, seconds: float) -> np.ndarray:
     rate = int(track.rate)
     if rate <= 0:
         raise ValueError(f"audio track {track.language!r}: bad sample rate {rate}")
-    if rate != AUDIO_RATE and x.size:
-        from scipy.signal import resample_poly  # imported when used: it takes a second
-
-        g = math.gcd(rate, AUDIO_RATE)
-        x = resample_poly(x, AUDIO_RATE // g, rate // g)
+    x = resample(x, rate, AUDIO_RATE)
     n = round(seconds * AUDIO_RATE)
     out = np.zeros(n, dtype=np.float32)
     m = min(n, x.size)
