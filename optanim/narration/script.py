@@ -57,15 +57,15 @@ class Narration:
         """What ``line`` sounds like: its text, this voice (for a recorded
         voice, its file's content) and the language."""
         cache = cache or self.cache
-        text = line.caption if isinstance(self.voice, Silent) else line.say
+        text = speech_cache.spoken_text(self.voice, line.say, line.caption)
         return cache.key(self.voice, line.id, text, self.lang)
 
     def timed(self, line: Line, cache: SpeechCache | None = None) -> Timed:
         """``line`` from the cache, or estimated if it was never spoken."""
-        cache = cache or self.cache
-        path = cache.path(self.line_key(line, cache))
         if isinstance(self.voice, Silent):
             return Timed(line, None, voices.reading_seconds(line.caption, self.lang))
+        cache = cache or self.cache
+        path = cache.path(self.line_key(line, cache))
         if path.is_file():
             return Timed(line, path, speech_cache.read_header(path).seconds)
         return Timed(line, None, estimate_seconds(line.say, self.lang))

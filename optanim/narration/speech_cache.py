@@ -259,9 +259,15 @@ def synthesize_all(
     check_lines(voice, [line_id for line_id, _, _ in lines], lang)
     speeches: dict[str, Speech] = {}
     for line_id, say, caption in lines:
-        text = caption if isinstance(voice, Silent) else say
+        text = spoken_text(voice, say, caption)
         speeches[line_id] = cache.get(voice, line_id, text, lang)
     return speeches
+
+
+def spoken_text(voice: Voice, say: str, caption: str) -> str:
+    """What ``voice`` is given of a line, and what its cache key holds: the
+    words to say, or for ``none`` the caption it times for reading."""
+    return caption if isinstance(voice, Silent) else say
 
 
 def check_lines(voice: Voice, ids: Sequence[str], lang: str) -> None:
