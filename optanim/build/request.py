@@ -74,18 +74,18 @@ class Speaking:
 
     def __init__(self, jobs: list[Job]) -> None:
         self.todo = [
-            (job, narration, job.source.lines(narration))
+            (job, [(n, job.source.lines(n)) for n in job.source.narrations])
             for job in jobs
             if isinstance(job.source, SceneSource) and not job.still
-            for narration in job.source.narrations
         ]
         by_voice: dict[Narration, list] = {}
-        for _, narration, lines in self.todo:
-            by_voice.setdefault(narration, []).extend(lines)
+        for _, parts in self.todo:
+            for narration, lines in parts:
+                by_voice.setdefault(narration, []).extend(lines)
         for narration, lines in by_voice.items():
             check_all(narration, lines)
         self.caches = {narration: narration.cache for narration in by_voice}
-        self.spoken = {id(job): threading.Event() for job, _, _ in self.todo}
+        self.spoken = {id(job): threading.Event() for job, _ in self.todo}
         self.error: Exception | None = None
         self.stopped = False
 
@@ -96,13 +96,13 @@ class Speaking:
     def _speak(self) -> None:
         started = time.monotonic()
         try:
-            for n, (job, narration, lines) in enumerate(self.todo):
-                for line in lines:  # a line at a time, to stop between two
-                    if self.stopped:
-                        return
-                    speak_all(narration, [line], self.caches[narration])
-                if n + 1 == len(self.todo) or self.todo[n + 1][0] is not job:
-                    self.spoken[id(job)].set()
+            for job, parts in self.todo:
+                for narration, lines in parts:
+                    for line in lines:  # a line at a time, to stop between two
+                        if self.stopped:
+                            return
+                        speak_all(narration, [line], self.caches[narration])
+                self.spoken[id(job)].set()
             for narration, cache in self.caches.items():
                 say(
                     f"speech ({narration.voice.name}, {narration.lang}): "
